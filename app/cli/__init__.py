@@ -1,0 +1,31 @@
+"""The ``jaxtutor`` command. Each command family lives in its own module with a ``register``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app.cli import grading_cmds, sandbox_cmds, server_cmds
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jaxtutor", description="Learn production JAX by doing.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in (grading_cmds, sandbox_cmds, server_cmds):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2
+        return int(exc.code or 0)
+    code = args.handler(args)
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""Request dependencies as ``Annotated`` aliases: the database session, the current user, CSRF, limits.
+
+All state lives on ``request.app.state`` (built by the lifespan); nothing here is created at import.
+Database work runs on the event loop thread (short queries; SQLite or a pooled PostgreSQL), so a
+request never shares a connection with another thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
+
+from app.config import Settings
+from app.errors import AppError
+from app.lessons import Lesson, LessonCatalog
+from app.models import Role, User
+from app.security import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_matches
+from app.services import tokens
+from app.services.execution import RunManager
+from app.services.grading_jobs import GradingQueue
+from app.services.ratelimit import RateLimiter
+from app.templating import MarkdownRenderer
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_catalog(request: Request) -> LessonCatalog:
+    catalog: LessonCatalog = request.app.state.catalog
+    return catalog
+
+
+def get_templates(request: Request) -> Jinja2Templates:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
+def get_runs(request: Request) -> RunManager:
+    runs: RunManager = request.app.state.runs
+    return runs
+
+
+def get_grading(request: Request) -> GradingQueue:
+    queue: GradingQueue = request.app.state.grading
+    return queue
+
+
+def get_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
+
+
+def get_markdown(request: Request) -> MarkdownRenderer:
+    md: MarkdownRenderer = request.app.state.markdown
+    return md
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_db)]
+CatalogDep = Annotated[LessonCatalog, Depends(get_catalog)]
+TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+RunsDep = Annotated[RunManager, Depends(get_runs)]
+GradingDep = Annotated[GradingQueue, Depends(get_grading)]
+LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
+MarkdownDep = Annotated[MarkdownRenderer, Depends(get_markdown)]
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    bearer = _bearer(request)
+    if bearer is not None:
+        user = tokens.user_for_api_token(session=session, token=bearer)
+        if user is None:
+            raise AppError(401, "The API token is not valid.", headers={"WWW-Authenticate": "Bearer"})
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        user = tokens.user_for_session_token(session=session, token=cookie) if cookie else None
+    request.state.user = user
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+async def get_current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise AppError(401, "Please log in.", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_staff(user: CurrentUser) -> User:
+    if user.role not in (Role.INSTRUCTOR, Role.ADMIN):
+        raise AppError(403, "This page is for instructors.")
+    return user
+
+
+async def get_admin(user: CurrentUser) -> User:
+    if user.role != Role.ADMIN:
+        raise AppError(403, "This page is for administrators.")
+    return user
+
+
+StaffUser = Annotated[User, Depends(get_staff)]
+AdminUser = Annotated[User, Depends(get_admin)]
+
+
+async def verify_csrf(request: Request) -> None:
+    """Unsafe requests made with cookies must echo the CSRF cookie (form field or header).
+
+    Requests authenticated by a Bearer token carry no ambient credentials and are exempt.
+    """
+    if request.method in SAFE_METHODS or _bearer(request) is not None:
+        return
+    expected = request.cookies.get(CSRF_COOKIE)
+    given = request.headers.get(CSRF_HEADER)
+    if given is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            given = value if isinstance(value, str) else None
+    if not csrf_matches(expected, given):
+        raise AppError(403, "The form expired or came from another site. Reload the page and try again.")
+
+
+CsrfDep = Depends(verify_csrf)
+
+
+def lesson_or_404(catalog: LessonCatalog, lesson_id: str) -> Lesson:
+    lesson = catalog.get(lesson_id)
+    if lesson is None:
+        raise AppError(404, f"There is no lesson {lesson_id!r}.")
+    return lesson
+
+
+def check_code(code: str, settings: Settings) -> str:
+    if len(code.encode("utf-8", "surrogatepass")) > settings.max_code_bytes:
+        raise AppError(413, f"The code is larger than {settings.max_code_bytes // 1024} KiB.")
+    return code
+
+
+def rate_limit(limiter: RateLimiter, *, action: str, key: str, limit: int) -> None:
+    wait = limiter.hit(action=action, key=key, limit=limit)
+    if wait is not None:
+        seconds = max(1, int(wait + 0.999))
+        raise AppError(
+            429, f"Too many requests; try again in {seconds} s.", headers={"Retry-After": str(seconds)}
+        )
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

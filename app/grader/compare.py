@@ -1,0 +1,97 @@
+"""Compare serialized pytrees (from ``kernels.harness.serialize``) on the host, with NumPy only.
+
+Mismatches are explained by path, structure, shape and dtype, never by printing hidden values.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import numpy as np
+
+DEFAULT_TOLERANCES = {
+    "float64": (1e-7, 1e-9),
+    "complex128": (1e-7, 1e-9),
+    "float32": (1e-4, 1e-5),
+    "complex64": (1e-4, 1e-5),
+    "float16": (1e-2, 1e-3),
+    "bfloat16": (2e-2, 1e-2),
+}
+
+
+def to_array(leaf: dict[str, Any]) -> np.ndarray | None:
+    if leaf.get("kind") != "array":
+        return None
+    dtype = leaf["dtype"]
+    raw = base64.b64decode(leaf["data"])
+    if dtype == "bfloat16":
+        u16 = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
+        return u16.view(np.float32).reshape(leaf["shape"])
+    return np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<")).reshape(leaf["shape"])
+
+
+def compare(got: dict[str, Any], want: dict[str, Any], rtol: float | None, atol: float | None) -> str | None:
+    """None when equal; otherwise one plain sentence saying what differs."""
+    if got["treedef"] != want["treedef"]:
+        if want["treedef"] == "PyTreeDef(*)" and got["treedef"] == "PyTreeDef(None)":
+            return "your function returned None; did you forget a `return`?"
+        return (f"the output's structure differs: expected {want['treedef']}, got {got['treedef']}. "
+                "Return the same containers (tuple/dict/list) in the same order as the task asks")
+    for g, w in zip(got["leaves"], want["leaves"], strict=True):
+        where = f"output{g['path']}" if g["path"] else "the output"
+        if w.get("kind") == "array":
+            if g.get("kind") == "scalar":
+                g = {**g, "kind": "array", "dtype": w["dtype"], "shape": [],
+                     "data": base64.b64encode(np.asarray(g["value"], dtype=w["dtype"]).tobytes()).decode()}
+            if g.get("kind") != "array":
+                return f"{where} should be an array ({w['dtype']}{w['shape']}) but is a {g.get('pytype', g.get('kind'))}"
+            if list(g["shape"]) != list(w["shape"]):
+                return f"{where} has shape {tuple(g['shape'])}, expected {tuple(w['shape'])}"
+            if g["dtype"] != w["dtype"]:
+                hint = ""
+                if "int" in g["dtype"] and "float" in w["dtype"]:
+                    hint = " (integer arithmetic where floats were expected: check `//` or integer inputs)"
+                elif g["dtype"] == "float64":
+                    hint = " (64-bit floats: keep computations in float32)"
+                return f"{where} has dtype {g['dtype']}, expected {w['dtype']}{hint}"
+            ga, wa = to_array(g), to_array(w)
+            assert ga is not None and wa is not None
+            if wa.dtype.kind in "fc":
+                drt, dat = DEFAULT_TOLERANCES.get(w["dtype"], (1e-5, 1e-6))
+                rt = drt if rtol is None else rtol
+                at = dat if atol is None else atol
+                nan_g, nan_w = np.isnan(ga), np.isnan(wa)
+                if nan_g.any() and not nan_w.any():
+                    return f"{where} contains NaN where the reference has none"
+                close = np.isclose(ga, wa, rtol=rt, atol=at, equal_nan=True)
+                if not close.all():
+                    frac = 1.0 - float(close.mean())
+                    return (f"{where} differs from the expected values in {frac:.0%} of its elements "
+                            f"(beyond rtol={rt:g}, atol={at:g})")
+            elif not np.array_equal(ga, wa):
+                return f"{where} has different values than expected"
+        elif w.get("kind") == "scalar":
+            if g.get("kind") == "array" and g.get("shape") == []:
+                ga = to_array(g)
+                assert ga is not None
+                if not np.isclose(float(ga), float(w["value"]) if not isinstance(w["value"], str) else float("nan"),
+                                  rtol=rtol or 1e-5, atol=atol or 1e-6, equal_nan=True):
+                    return f"{where} has a different value than expected"
+            elif g.get("kind") != "scalar" or g.get("value") != w.get("value"):
+                if g.get("kind") == "scalar" and isinstance(g.get("value"), int | float) and isinstance(
+                    w.get("value"), int | float
+                ) and np.isclose(g["value"], w["value"], rtol=rtol or 1e-5, atol=atol or 1e-6):
+                    continue
+                return f"{where} has a different value than expected"
+        elif g.get("kind") != w.get("kind") or g.get("pytype") != w.get("pytype"):
+            return f"{where} is a {g.get('pytype', g.get('kind'))}, expected a {w.get('pytype', w.get('kind'))}"
+    return None
+
+
+def has_nonfinite(tree: dict[str, Any]) -> bool:
+    for leaf in tree["leaves"]:
+        arr = to_array(leaf)
+        if arr is not None and arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+            return True
+    return False

@@ -1,0 +1,75 @@
+"""The one versioned report document every verdict is expressed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+REPORT_VERSION = 1
+Status = Literal["pass", "fail", "error", "skip"]
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: Status
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+    weight: float = 1.0
+    applicable: bool = True  # False: not part of the score (e.g. no reference to compare against)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "message": self.message,
+            "details": self.details,
+            "weight": self.weight,
+        }
+
+
+@dataclass
+class Report:
+    checks: list[CheckResult] = field(default_factory=list)
+    error: str = ""  # grading-level error (tamper, kernel death, sandbox unavailable)
+    timings: dict[str, float] = field(default_factory=dict)
+    output: str = ""  # what the submission printed (capped, host paths removed)
+    lesson: str | None = None
+
+    @property
+    def status(self) -> Literal["pass", "fail", "error"]:
+        if self.error or any(c.status == "error" for c in self.checks):
+            return "error"
+        if any(c.status in ("fail", "skip") and c.applicable for c in self.checks):
+            return "fail"
+        return "pass"
+
+    @property
+    def score(self) -> float:
+        scored = [c for c in self.checks if c.applicable]
+        total = sum(c.weight for c in scored)
+        if total <= 0:
+            return 0.0
+        return round(sum(c.weight for c in scored if c.status == "pass") / total, 4)
+
+    def message(self) -> str:
+        if self.error:
+            return self.error
+        failed = [c for c in self.checks if c.applicable and c.status != "pass"]
+        if not failed:
+            return "All checks passed."
+        first = failed[0]
+        names = ", ".join(c.name for c in failed)
+        return f"{len(failed)} check(s) did not pass ({names}). First: {first.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": REPORT_VERSION,
+            "lesson": self.lesson,
+            "status": self.status,
+            "score": self.score,
+            "message": self.message(),
+            "checks": [c.to_json() for c in self.checks],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "output": self.output,
+        }

@@ -1,0 +1,147 @@
+"""Database tables and their public shapes (SQLModel families ``XBase / XCreate / X / XPublic``).
+
+Only ``app.services`` writes these tables. Times are stored as timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, **kw))
+
+
+def _opt_ts() -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class Role(enum.StrEnum):
+    LEARNER = "learner"
+    INSTRUCTOR = "instructor"
+    ADMIN = "admin"
+
+
+class SubmissionStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+
+
+# --- users -------------------------------------------------------------------------------------
+class UserBase(SQLModel):
+    username: str = Field(index=True, unique=True, min_length=2, max_length=40, regex=r"^[A-Za-z0-9_.-]+$")
+    role: str = Field(default=Role.LEARNER.value, max_length=20)
+
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=8, max_length=256)
+
+
+class User(UserBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = True
+    created_at: datetime = _ts()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+
+class UserPublic(UserBase):
+    id: int
+
+
+# --- login sessions and API tokens (only hashes are stored) --------------------------------------
+class WebSession(SQLModel, table=True):
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(default="", max_length=80)
+    created_at: datetime = _ts()
+
+
+# --- submissions ---------------------------------------------------------------------------------
+class SubmissionBase(SQLModel):
+    lesson_id: str = Field(index=True, max_length=64)
+    code: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SubmissionCreate(SQLModel):
+    code: str
+
+
+class Submission(SubmissionBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    status: str = Field(default=SubmissionStatus.QUEUED.value, index=True, max_length=20)
+    verdict: str | None = Field(default=None, max_length=20)  # pass | fail | error, once done
+    score: float | None = None
+    report_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    lesson_hash: str = Field(default="", max_length=32)
+    attempts: int = 0
+    created_at: datetime = _ts()
+    started_at: datetime | None = _opt_ts()
+    finished_at: datetime | None = _opt_ts()
+
+    @property
+    def report(self) -> dict[str, Any] | None:
+        return json.loads(self.report_json) if self.report_json else None
+
+
+class SubmissionPublic(SQLModel):
+    id: int
+    lesson_id: str
+    status: str
+    verdict: str | None
+    score: float | None
+    created_at: datetime
+    finished_at: datetime | None
+    report: dict[str, Any] | None
+
+
+# --- per-learner progress ------------------------------------------------------------------------
+class LessonProgress(SQLModel, table=True):
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    lesson_id: str = Field(index=True, max_length=64)
+    hints_revealed: int = 0
+    attempts: int = 0
+    best_score: float = 0.0
+    passed: bool = False
+    passed_at: datetime | None = _opt_ts()
+    updated_at: datetime = _ts()
+
+
+class ProgressPublic(SQLModel):
+    lesson_id: str
+    attempts: int
+    best_score: float
+    passed: bool
+    hints_revealed: int

@@ -1,0 +1,95 @@
+"""Per-learner progress (hints revealed, attempts, best score, passed) and the instructor's views."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from app.models import LessonProgress, Submission, SubmissionStatus, User, utcnow
+
+
+def _get_or_create(*, session: Session, user_id: int, lesson_id: str) -> LessonProgress:
+    row = session.exec(
+        select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+    ).first()
+    if row is None:
+        row = LessonProgress(user_id=user_id, lesson_id=lesson_id)
+    return row
+
+
+def get_progress(*, session: Session, user_id: int, lesson_id: str) -> LessonProgress:
+    """The learner's progress on one lesson (an unsaved blank row when there is none)."""
+    return _get_or_create(session=session, user_id=user_id, lesson_id=lesson_id)
+
+
+def progress_map(*, session: Session, user_id: int) -> dict[str, LessonProgress]:
+    rows = session.exec(select(LessonProgress).where(LessonProgress.user_id == user_id)).all()
+    return {row.lesson_id: row for row in rows}
+
+
+def reveal_hint(*, session: Session, user_id: int, lesson_id: str, available: int) -> int:
+    """Reveal one more hint (up to ``available``); returns how many are revealed now."""
+    row = _get_or_create(session=session, user_id=user_id, lesson_id=lesson_id)
+    row.hints_revealed = min(available, row.hints_revealed + 1)
+    row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+    return row.hints_revealed
+
+
+def record_result(
+    *, session: Session, user_id: int, lesson_id: str, verdict: str, score: float
+) -> LessonProgress:
+    row = _get_or_create(session=session, user_id=user_id, lesson_id=lesson_id)
+    row.attempts += 1
+    row.best_score = max(row.best_score, score)
+    if verdict == "pass" and not row.passed:
+        row.passed = True
+        row.passed_at = utcnow()
+    row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+@dataclass
+class Dashboard:
+    learners: list[User]
+    lesson_ids: list[str]
+    cells: dict[tuple[int, str], LessonProgress]
+    pass_rates: dict[str, tuple[int, int]]  # lesson -> (learners passed, learners attempted)
+    failing_checks: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # lesson -> [(check, n)]
+
+
+def dashboard(*, session: Session, lesson_ids: list[str], recent: int = 2000) -> Dashboard:
+    learners = list(session.exec(select(User).order_by(col(User.username))))
+    rows = session.exec(select(LessonProgress)).all()
+    cells = {(row.user_id, row.lesson_id): row for row in rows}
+    rates: dict[str, tuple[int, int]] = {}
+    for lesson_id in lesson_ids:
+        attempted = [r for r in rows if r.lesson_id == lesson_id and r.attempts > 0]
+        rates[lesson_id] = (sum(1 for r in attempted if r.passed), len(attempted))
+    counters: dict[str, Counter[str]] = {}
+    subs = session.exec(
+        select(Submission.lesson_id, Submission.report_json)
+        .where(Submission.status == SubmissionStatus.DONE.value, Submission.verdict != "pass")
+        .order_by(col(Submission.id).desc())
+        .limit(recent)
+    ).all()
+    for lesson_id, report_json in subs:
+        try:
+            checks = json.loads(report_json or "{}").get("checks", [])
+        except ValueError:
+            continue
+        counter = counters.setdefault(lesson_id, Counter())
+        for check in checks if isinstance(checks, list) else []:
+            if isinstance(check, dict) and check.get("status") in ("fail", "error"):
+                counter[str(check.get("name", "?"))] += 1
+    failing = {lesson: counter.most_common(5) for lesson, counter in counters.items()}
+    return Dashboard(
+        learners=learners, lesson_ids=lesson_ids, cells=cells, pass_rates=rates, failing_checks=failing
+    )

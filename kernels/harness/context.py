@@ -1,0 +1,146 @@
+"""Shared state of one grading inside the kernel, and the helpers every phase uses.
+
+``GradeContext`` owns: the plan, the learner module, the argument builder, the capture of learner
+output, entering/leaving "learner mode" (the guard's audit wall), and the description of exceptions
+in learner terms (type, message, the learner's line and its text).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import linecache
+import re
+import sys
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .guard import LEARNER_FILE, Guard
+
+_MAX_MSG = 1200
+_PATH_RE = re.compile(r"(/[\w.\-]+)+/([\w.\-]+\.py)")
+
+
+class GradeContext:
+    def __init__(self, plan: dict[str, Any], guard: Guard, pristine: dict[str, Any]) -> None:
+        self.plan = plan
+        self.guard = guard
+        self.p = pristine  # perf_counter, block_until_ready, jit, ...
+        self.module: types.ModuleType | None = None
+        self.entry: Callable[..., Any] | None = None
+        self.make_args: Callable[[int], Any] | None = None
+        self.baseline: Callable[..., Any] | None = None
+        self.static: tuple[int, ...] = tuple(plan.get("static_argnums", []))
+        self.seeds: list[int] = list(plan.get("seeds", [0, 1, 2]))
+        self.output = io.StringIO()  # everything learner code printed (capped by the host when reported)
+        self.eager_outputs: dict[int, Any] = {}
+        self.compile_events: list[str] | None = None  # while recording: names of jax compile events
+        self.compiled: Any = None
+
+    # -- learner mode ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def learner(self, capture: io.StringIO | None = None) -> Iterator[io.StringIO]:
+        buf = capture if capture is not None else io.StringIO()
+        old_out, old_err = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = buf
+        self.guard.active = True
+        try:
+            yield buf
+        finally:
+            self.guard.active = False
+            sys.stdout, sys.stderr = old_out, old_err
+            text = buf.getvalue()
+            if text and self.output.tell() < 100_000:
+                self.output.write(text[:20_000])
+
+    def fresh_args(self, seed: int) -> tuple[Any, ...]:
+        assert self.make_args is not None
+        with self.learner():
+            args = self.make_args(seed)
+        if not isinstance(args, tuple):
+            args = tuple(args) if isinstance(args, list) else (args,)
+        return args
+
+    def call(self, fn: Callable[..., Any], args: tuple[Any, ...], capture: io.StringIO | None = None) -> Any:
+        block = self.p["block_until_ready"]
+        with self.learner(capture):
+            out = fn(*args)
+            out = block(out)
+        return out
+
+    def dynamic_args(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(a for i, a in enumerate(args) if i not in self.static)
+
+    def is_jitted(self, fn: Any) -> bool:
+        return hasattr(fn, "lower") and hasattr(fn, "__wrapped__")
+
+    def unwrapped(self, fn: Any) -> Any:
+        return getattr(fn, "__wrapped__", fn) if self.is_jitted(fn) else fn
+
+    def jit_target(self, fn: Any) -> Any:
+        """The learner's own jit if they wrote one (with their static args), else ours."""
+        if self.is_jitted(fn):
+            return fn
+        return self.p["jit"](fn, static_argnums=self.static)
+
+
+def load_source(source: str, filename: str, modname: str, register: bool) -> types.ModuleType:
+    """Execute source as a fresh module (the learner's file is named ``submission.py``)."""
+    module = types.ModuleType(modname)
+    module.__file__ = filename
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    code = compile(source, filename, "exec", dont_inherit=True)
+    if register:
+        sys.modules[modname] = module  # dataclasses, pickle and friends look modules up here
+    exec(code, module.__dict__)
+    return module
+
+
+def describe_exception(exc: BaseException) -> dict[str, Any]:
+    """Type, cleaned message and the learner's innermost line. Host paths are stripped."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == LEARNER_FILE:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    msg = str(exc)
+    if line is None:
+        m = re.search(r"submission\.py:(\d+)", msg)
+        if m:
+            line = int(m.group(1))
+    if isinstance(exc, SyntaxError) and exc.filename == LEARNER_FILE:
+        line = exc.lineno
+    code = linecache.getline(LEARNER_FILE, line).rstrip() if line else ""
+    out: dict[str, Any] = {
+        "type": type(exc).__name__,
+        "module": type(exc).__module__,
+        "mro": [c.__name__ for c in type(exc).__mro__],
+        "message": _clean(msg)[:_MAX_MSG],
+        "line": line,
+        "code": code[:300],
+        "base_exception": not isinstance(exc, Exception),
+    }
+    if isinstance(exc, SyntaxError):
+        out["offset"] = exc.offset
+        out["text"] = (exc.text or "").rstrip("\n")[:300]
+        out["message"] = exc.msg
+    return out
+
+
+def _clean(text: str) -> str:
+    text = _PATH_RE.sub(lambda m: m.group(2), text)
+    text = re.sub(r"See https://\S+", "", text)
+    return text.strip()
+
+
+def learner_lines(events: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, int], int] = {}
+    for what, line in events:
+        seen[(what, line)] = seen.get((what, line), 0) + 1
+    return [
+        {"what": what, "line": line, "code": linecache.getline(LEARNER_FILE, line).strip()[:200], "count": n}
+        for (what, line), n in list(seen.items())[:20]
+    ]

@@ -1,0 +1,147 @@
+"""Integrity guard that runs inside the grading kernel (imports nothing from ``app``).
+
+Captured before any learner code runs:
+- pristine references to everything the harness relies on (clock, block_until_ready, jit, hmac, json),
+  so monkeypatching ``time`` or ``jax`` cannot change what the harness measures;
+- a fingerprint of the attributes of the modules learner code might monkeypatch, compared after each
+  phase: any replaced attribute makes the grading an ``error`` ("tamper");
+- an audit hook (irremovable) that, while learner code runs, refuses the ways to reach the harness's
+  private state: stack frames (``sys._getframe``, traceback/generator frames), ``gc`` object walks,
+  ``ctypes``, tracing/profiling hooks, reading this process's environment or memory through /proc, and
+  starting processes.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+HARNESS_PREFIX = "<jaxtutor-harness"
+LEARNER_FILE = "submission.py"
+# stdlib modules that hand frames to their caller: look through them to find who asked
+_FRAME_HELPERS = ("inspect.py", "traceback.py", "functools.py", "contextlib.py", "<frozen")
+_FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back", "gi_yieldfrom"})
+_ALWAYS_BLOCKED_PREFIXES = ("ctypes.", "sys.remote_exec", "cpython.remote_debugger")
+_PROCESS_EVENTS = frozenset(
+    {
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "subprocess.Popen",
+        "pty.spawn",
+        "os.kill",
+        "os.killpg",
+        "signal.pthread_kill",
+    }
+)
+_HOOK_EVENTS = frozenset({"sys.settrace", "sys.setprofile", "sys.addaudithook", "sys._current_frames"})
+_INTROSPECTION_EVENTS = frozenset({"sys._getframe", "gc.get_objects", "gc.get_referrers", "gc.get_referents"})
+
+# Modules whose attributes must not be replaced by learner code.
+GUARDED_PREFIXES = ("jax", "jaxlib", "numpy", "time", "builtins", "json", "hmac", "hashlib", "_jt", "IPython",
+                    "ipykernel", "math", "functools", "operator", "logging", "io", "flax", "optax")
+_SYS_GUARDED = ("_getframe", "settrace", "setprofile", "audit", "addaudithook", "exit", "modules", "_current_frames")
+
+
+class TamperError(Exception):
+    """Learner code interfered with the grader."""
+
+
+class Guard:
+    """Holds the audit state. One instance per grading; it lives only in harness locals."""
+
+    def __init__(self) -> None:
+        self.active = False  # True while learner code may be running
+        self.in_hook = False
+        self.blocked: list[str] = []  # what learner code tried, in plain words
+        self._getframe = sys._getframe
+
+    def install(self) -> None:
+        sys.addaudithook(self._hook)
+
+    def _learner_initiated(self) -> bool:
+        """Walk out of the hook and frame-helper modules; is the first real caller learner code?"""
+        try:
+            frame: types.FrameType | None = self._getframe(2)
+        except ValueError:
+            return False
+        while frame is not None:
+            fname = frame.f_code.co_filename
+            if fname.startswith(HARNESS_PREFIX):
+                return False
+            if fname == LEARNER_FILE:
+                return True
+            if not any(h in fname for h in _FRAME_HELPERS):
+                return False
+            frame = frame.f_back
+        return False
+
+    def _hook(self, event: str, args: tuple[Any, ...]) -> None:
+        if not self.active or self.in_hook:
+            return
+        self.in_hook = True
+        try:
+            refuse = ""
+            if event.startswith(_ALWAYS_BLOCKED_PREFIXES):
+                refuse = "uses ctypes or remote debugging"
+            elif event in _PROCESS_EVENTS:
+                if self._learner_initiated():
+                    refuse = "starts processes or sends signals"
+            elif event in _HOOK_EVENTS:
+                if self._learner_initiated():
+                    refuse = "installs tracing, profiling or audit hooks"
+            elif event in _INTROSPECTION_EVENTS:
+                if self._learner_initiated():
+                    refuse = "inspects stack frames or the garbage collector"
+            elif event == "object.__getattr__":
+                if len(args) > 1 and args[1] in _FRAME_ATTRS and self._learner_initiated():
+                    refuse = "inspects stack frames"
+            elif event == "open":
+                path = str(args[0]) if args else ""
+                if path.startswith("/proc/") and not path.startswith(("/proc/cpuinfo", "/proc/meminfo")):
+                    if self._learner_initiated() or "/environ" in path or "/mem" in path:
+                        refuse = "reads process information under /proc"
+            if refuse:
+                self.blocked.append(refuse)
+                raise RuntimeError(f"jaxtutor: the grader does not allow code that {refuse}")
+        finally:
+            self.in_hook = False
+
+
+def fingerprint_modules() -> dict[str, dict[str, int]]:
+    """id() of every callable/class/module attribute of the guarded modules."""
+    out: dict[str, dict[str, int]] = {}
+    for name, mod in list(sys.modules.items()):
+        if mod is None or not name.startswith(GUARDED_PREFIXES):
+            continue
+        try:
+            items = list(vars(mod).items())
+        except TypeError:
+            continue
+        out[name] = {
+            k: id(v)
+            for k, v in items
+            if not k.startswith("__") and (callable(v) or isinstance(v, types.ModuleType))
+        }
+    out["sys"] = {k: id(getattr(sys, k)) for k in _SYS_GUARDED if hasattr(sys, k)}
+    return out
+
+
+def changed_attributes(before: dict[str, dict[str, int]]) -> list[str]:
+    """Attributes present before whose object was replaced or deleted since (added ones are fine)."""
+    now = fingerprint_modules()
+    changed: list[str] = []
+    for mod, attrs in before.items():
+        cur = now.get(mod)
+        if cur is None:
+            if mod in sys.modules:  # module object replaced by a non-module
+                changed.append(mod)
+            continue
+        for attr, ident in attrs.items():
+            if cur.get(attr, ident) != ident or attr not in cur:
+                changed.append(f"{mod}.{attr}")
+    return changed

@@ -1,0 +1,220 @@
+"""Is the sandbox usable on this host? A structured report for ``jaxtutor doctor`` and for refusing to start.
+
+Also the host-side helpers around it: :func:`ensure_kernel_user` and :func:`sweep_leftovers` (run at
+server start: a killed server leaves kernel directories and cgroups behind).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kernels.sandbox.argv import LaunchPlan, launch_command
+from kernels.sandbox.cgroups import detect_layout, sweep_cgroups
+from kernels.sandbox.limits import SandboxLimits
+from kernels.sandbox.provisioner import ensure_etc, reachable_by_others
+from kernels.sandbox.seccomp import bpf_file, bpf_program
+
+FIXED_BWRAP = (0, 12, 0)
+BWRAP_CVE = "CVE-2026-87766"
+REQUIRED_TOOLS = ("bwrap", "setpriv", "prlimit", "taskset")
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    level: str = "error"  # "error" (the sandbox cannot run), "warning", "info"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, "level": self.level}
+
+
+@dataclass
+class SandboxReport:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return all(c.ok for c in self.checks if c.level == "error")
+
+    @property
+    def reason(self) -> str:
+        """Why the sandbox cannot start (empty when ready); safe to show to anyone."""
+        return "; ".join(f"{c.name}: {c.detail}" for c in self.checks if c.level == "error" and not c.ok)
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [c for c in self.checks if c.level == "warning" and not c.ok]
+
+    def add(self, name: str, ok: bool, detail: str, level: str = "error") -> Check:
+        check = Check(name, ok, detail, level)
+        self.checks.append(check)
+        return check
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ready": self.ready, "reason": self.reason, "checks": [c.to_json() for c in self.checks]}
+
+
+def bwrap_version() -> tuple[int, ...] | None:
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
+    return tuple(int(x or 0) for x in m.groups()) if m else None
+
+
+def gpu_devices() -> list[int]:
+    return sorted(int(p.removeprefix("/dev/nvidia")) for p in glob.glob("/dev/nvidia[0-9]*"))
+
+
+def _userns_check(report: SandboxReport) -> None:
+    try:
+        max_ns = int(Path("/proc/sys/user/max_user_namespaces").read_text())
+    except (OSError, ValueError):
+        max_ns = 1
+    flags = {
+        "/proc/sys/kernel/unprivileged_userns_clone": "1",
+        "/proc/sys/kernel/apparmor_restrict_unprivileged_userns": "0",
+    }
+    blocked = [k.rsplit("/", 1)[1] for k, want in flags.items() if Path(k).exists() and Path(k).read_text().strip() != want]
+    if max_ns <= 0 or blocked:
+        report.add("user namespaces", False, "disabled for unprivileged users (" + ", ".join(blocked or ["max_user_namespaces=0"]) + ")")
+    else:
+        report.add("user namespaces", True, f"allowed (max {max_ns})")
+
+
+def check_sandbox(
+    *,
+    user: str = "jaxtutor-kernel",
+    runtime_dir: str | Path = "/run/jaxtutor",
+    python: str = sys.executable,
+    smoke: bool = True,
+) -> SandboxReport:
+    """Check everything the sandbox needs; with ``smoke`` also start the kernel interpreter in bwrap once."""
+    report = SandboxReport()
+    report.add("root", os.geteuid() == 0, "running as root" if os.geteuid() == 0 else "the server must run as root to drop kernels to their own user")
+    missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
+    report.add("tools", not missing, "missing: " + ", ".join(missing) if missing else "bwrap, setpriv, prlimit, taskset found")
+    version = bwrap_version()
+    if version is not None:
+        vtext = ".".join(map(str, version))
+        fixed = version >= FIXED_BWRAP
+        report.add(
+            "bubblewrap version",
+            fixed,
+            f"{vtext}" if fixed else f"{vtext} is older than 0.12.0 and lacks the fix for {BWRAP_CVE} "
+            "(symlink following during sandbox setup); Debian bookworm's 0.8.0 is affected",
+            level="warning",
+        )
+    _userns_check(report)
+    layout = detect_layout()
+    report.add(
+        "cgroups",
+        layout.version != 0 and not layout.missing,
+        layout.detail + (f"; missing controllers: {', '.join(layout.missing)}" if layout.missing else ""),
+    )
+    try:
+        entry: pwd.struct_passwd | None = pwd.getpwnam(user)
+    except KeyError:
+        entry = None
+    if entry is None:
+        report.add("kernel user", False, f"user {user!r} does not exist (run scripts/setup-host.sh)")
+    else:
+        report.add("kernel user", entry.pw_uid != 0, f"{user} (uid {entry.pw_uid})" if entry.pw_uid else "must not be root")
+    try:
+        size = len(bpf_program())
+        report.add("seccomp", True, f"python3-seccomp filter ready ({size // 8} instructions)")
+    except RuntimeError as exc:
+        report.add("seccomp", False, str(exc))
+    rdir = Path(runtime_dir)
+    with contextlib.suppress(OSError):
+        (rdir / "k").mkdir(parents=True, exist_ok=True, mode=0o711)
+    rd_ok = (rdir / "k").is_dir() and reachable_by_others(rdir / "k" / "x") and os.access(rdir / "k", os.W_OK)
+    report.add("runtime directory", rd_ok, "ready" if rd_ok else "missing, not writable, or not traversable by the kernel user")
+    gpus = gpu_devices()
+    report.add("GPU devices", True, f"{len(gpus)} NVIDIA GPU(s): " + ", ".join(map(str, gpus)) if gpus else "none (CPU only)", level="info")
+    if smoke and report.ready and entry is not None:
+        ok, detail = _smoke(entry, rdir, python)
+        report.add("smoke test", ok, detail)
+    return report
+
+
+def _smoke(entry: pwd.struct_passwd, rdir: Path, python: str) -> tuple[bool, str]:
+    """Run the kernel interpreter once through the real launch chain (without cgroups)."""
+    kdir = rdir / "k" / f"doctor-{os.getpid()}"
+    try:
+        kdir.mkdir(mode=0o700, exist_ok=True)
+        os.chown(kdir, entry.pw_uid, entry.pw_gid)
+        plan = LaunchPlan(
+            kernel_dir=str(kdir),
+            python=python,
+            uid=entry.pw_uid,
+            gid=entry.pw_gid,
+            limits=SandboxLimits(user=entry.pw_name),
+            seccomp_path=str(bpf_file(rdir)),
+            etc_dir=str(ensure_etc(rdir, entry)),
+        )
+        code = "import ipykernel, zmq, os; assert os.getuid() != 0; print('ok')"
+        cmd = launch_command(plan, [python, "-c", code])
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"}, check=False)
+    except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
+        return False, f"could not start a sandbox ({type(exc).__name__})"
+    finally:
+        shutil.rmtree(kdir, ignore_errors=True)
+    if proc.returncode == 0 and proc.stdout.strip() == "ok":
+        return True, "the kernel interpreter starts inside bubblewrap as the kernel user"
+    last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+    return False, "the kernel interpreter failed inside the sandbox: " + _strip_paths(last)[-200:]
+
+
+def _strip_paths(text: str) -> str:
+    return re.sub(r"(/[\w.@+-]+)+", "<path>", text)
+
+
+def ensure_kernel_user(name: str = "jaxtutor-kernel") -> pwd.struct_passwd:
+    """The kernel user, created as a system user (no home, no shell) if missing. Needs root to create."""
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        pass
+    if os.geteuid() != 0:
+        raise PermissionError(f"user {name!r} is missing and only root can create it")
+    subprocess.run(["groupadd", "--system", "-f", name], check=True)
+    subprocess.run(
+        ["useradd", "--system", "--gid", name, "--no-create-home", "--home-dir", "/nonexistent",
+         "--shell", "/usr/sbin/nologin", name],
+        check=True,
+    )
+    return pwd.getpwnam(name)
+
+
+def sweep_leftovers(runtime_dir: str | Path) -> int:
+    """At server start: remove kernel directories and cgroups a dead server left behind. Returns a count."""
+    kroot = Path(runtime_dir) / "k"
+    names: set[str] = set()
+    removed = 0
+    if kroot.is_dir():
+        for d in kroot.iterdir():
+            if d.is_dir() and not d.is_symlink():
+                names.add(d.name)
+                shutil.rmtree(d, ignore_errors=True)
+                removed += 1
+    layout = detect_layout()
+    if layout.version:
+        removed += sweep_cgroups(layout, names)
+    return removed
