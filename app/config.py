@@ -131,3 +131,11 @@ class Settings(BaseSettings):
     @property
     def reference_cache_dir(self) -> Path:
         return self.data_dir / "reference-cache"
+
+    # --- kernel pool (read by kernels.pool) ------------------------------------------------------
+    pool_warm_kernels: int = Field(2, description="Started, never-used kernels kept ready per warm profile.")
+    pool_max_kernels: int = Field(16, description="Most kernels at once: warm + leased + starting.")
+    pool_max_per_user: int = Field(2, description="Most kernels one user may hold at once.")
+    pool_idle_cull_s: float = Field(900.0, description="A session kernel idle this long is shut down.")
+    pool_cull_interval_s: float = Field(30.0, description="How often idle session kernels are looked for.")
+    sandbox_shm_mb: int = Field(16, description="Size of each kernel's private /dev/shm.")

@@ -255,13 +255,67 @@ def _fill(report: Report, run: HarnessRun, checks: dict[str, dict[str, Any]], re
         report.error = "Your file must define `example_args(seed=0)` returning a tuple of arguments."
         _all_error(report, checks, "Not graded: no example arguments.")
         return
+    escape = _base_exception(run)
+    if escape is not None:
+        loc = f" on line {escape['line']}" if escape.get("line") else ""
+        report.error = (f"Grading stopped: your code raised {escape['type']}{loc}, which would stop the grader "
+                        "itself (sys.exit(), exit(), KeyboardInterrupt or another BaseException). Return a value "
+                        "or raise an ordinary Exception instead.")
+        _all_error(report, checks, "Not graded: the code tried to stop the grader.")
+        return
+    calls_problem, jit_problem = _prerequisites(run)
     for name in CHECK_NAMES:
         if name not in checks:
+            continue
+        blocker = None
+        if name != "correctness" and calls_problem:
+            blocker = calls_problem
+        elif name in ("retrace", "vectorization", "structure") and jit_problem:
+            blocker = jit_problem
+        if blocker:
+            report.checks.append(CheckResult(name=name, status="skip", message=blocker,
+                                             weight=float(checks[name].get("weight", 1.0))))
             continue
         ev = Evidence(cfg=checks[name], sub=run, ref=ref, static_argnums=static)
         report.checks.append(_evaluate(name, ev, report_only_speedup))
     if not run.done and not run.timed_out_phase:
         report.error = "Grading did not finish."
+
+
+def _base_exception(run: HarnessRun) -> dict[str, Any] | None:
+    for name in run.order:
+        err = run.error(name)
+        if err and err.get("base_exception"):
+            return err
+    for call in (run.data("calls") or {}).get("calls", []):
+        if call.get("error", {}).get("base_exception"):
+            return dict(call["error"])
+    return None
+
+
+def _prerequisites(run: HarnessRun) -> tuple[str | None, str | None]:
+    """Why checks that need a working call (or a working jit) cannot be judged, in plain words."""
+    from app.grader.explain import sentence
+
+    calls_problem = None
+    if run.timed_out_phase == "calls":
+        calls_problem = ("Not checked: calling your function took longer than the time limit (an infinite loop, "
+                         "or a very slow Python loop).")
+    for call in (run.data("calls") or {}).get("calls", []):
+        if "arity_error" in call:
+            calls_problem = (f"Not checked: your function cannot be called with the {call['n_args']} argument(s) "
+                             f"the task passes ({call['arity_error']}).")
+        elif "error" in call:
+            calls_problem = "Not checked: " + sentence(call["error"], prefix="calling your function raised an error. ")
+        if calls_problem:
+            break
+    jit_problem = None
+    jit_err = run.error("jit")
+    if run.timed_out_phase == "jit":
+        jit_problem = "Not checked: your function did not compile under jax.jit within the time limit."
+    elif jit_err is not None:
+        jit_problem = "Not checked: your function must work under jax.jit first (see the jit check)."
+    return calls_problem, jit_problem
 
 
 def _evaluate(name: str, ev: Evidence, report_only_speedup: bool) -> CheckResult:

@@ -102,9 +102,9 @@ class GradingQueue:
             return submissions.error_report(f"The lesson {lesson_id!r} is no longer available.")
         limit = self.settings.grade_total_timeout_s + 30.0  # the grader enforces its own limit first
         try:
-            report = await asyncio.wait_for(
-                self.grader(lesson=lesson, code=code, settings=self.settings), limit
-            )
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation (shutdown hangs).
+            async with asyncio.timeout(limit):
+                report = await self.grader(lesson=lesson, code=code, settings=self.settings)
         except TimeoutError:
             return submissions.error_report(f"Grading took longer than {limit:.0f} s and was stopped.")
         except asyncio.CancelledError:

@@ -326,6 +326,7 @@ def _signature(args: tuple[Any, ...], static: tuple[int, ...]) -> str:
 
 
 def retrace(ctx: GradeContext) -> dict[str, Any]:
+    """Compilations per call over successive realistic calls, as written and under jit."""
     import jax
 
     assert ctx.entry is not None
@@ -337,34 +338,37 @@ def retrace(ctx: GradeContext) -> dict[str, Any]:
         return ctx.unwrapped(f)(*a)
 
     own = ctx.is_jitted(f)
-    target = f if own else ctx.p["jit"](counted, static_argnums=ctx.static)
+    scenarios = {"as_written": f, "jit": f if own else ctx.p["jit"](counted, static_argnums=ctx.static)}
     handler = _LogCapture()
     jax_logger = logging.getLogger("jax")
     jax_logger.addHandler(handler)
     jax.config.update("jax_explain_cache_misses", True)
-    calls = []
+    out: dict[str, Any] = {"own_jit": own}
     try:
-        for seed in ctx.seeds:
-            args = ctx.fresh_args(seed)
-            ctx.compile_events = []
-            before = traces[0]
-            handler.messages.clear()
-            ctx.call(target, args)
-            events = ctx.compile_events or []
-            calls.append(
-                {
-                    "signature": _signature(args, ctx.static),
-                    "traces": (traces[0] - before) if not own else events.count("trace"),
-                    "compiles": events.count("compile"),
-                    "explanations": [m for m in handler.messages if "cache miss" in m.lower()
-                                     or "tracing" in m.lower()][:5],
-                }
-            )
+        for label, target in scenarios.items():
+            calls = []
+            for seed in ctx.seeds:
+                args = ctx.fresh_args(seed)
+                ctx.compile_events = []
+                before = traces[0]
+                handler.messages.clear()
+                ctx.call(target, args)
+                events = ctx.compile_events or []
+                calls.append(
+                    {
+                        "signature": _signature(args, ctx.static),
+                        "traces": (traces[0] - before) if (label == "jit" and not own) else events.count("trace"),
+                        "compiles": events.count("compile"),
+                        "explanations": [m for m in handler.messages if "cache miss" in m.lower()
+                                         or "tracing" in m.lower()][:5],
+                    }
+                )
+            out["calls" if label == "jit" else "calls_as_written"] = calls
     finally:
         ctx.compile_events = None
         jax.config.update("jax_explain_cache_misses", False)
         jax_logger.removeHandler(handler)
-    return {"calls": calls, "own_jit": own}
+    return out
 
 
 def walk_jaxpr(jaxpr: Any, counts: dict[str, int]) -> int:

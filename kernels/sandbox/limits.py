@@ -95,6 +95,7 @@ class SandboxLimits:
             file_size_mb=settings.sandbox_file_size_mb,
             open_files=settings.sandbox_open_files,
             scratch_mb=settings.sandbox_scratch_mb,
+            shm_mb=getattr(settings, "sandbox_shm_mb", 16),
             gpu_mode=settings.gpu_mode,
             gpu_memory_fraction=settings.gpu_memory_fraction,
         )

@@ -31,7 +31,7 @@ def evaluate(ev: Evidence) -> CheckResult:
         per_call = d.get("jit_prints_per_call") or []
         extra = ""
         if per_call and per_call[0] > 0 and sum(per_call[1:]) == 0:
-            extra = " Under jax.jit it printed only on the first call (while tracing), never again"
+            extra = " Under jax.jit it printed only on the first call (while tracing), never again."
         findings.append(f"{where} prints: a side effect.{extra} Use `jax.debug.print` for debugging, or return "
                         "the value and print it outside the function")
     elif any(n > 0 for n in (d.get("jit_prints_per_call") or [])[1:]):

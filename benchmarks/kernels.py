@@ -1,0 +1,118 @@
+"""Kernel benchmarks: cold start, warm-pool acquire to first JAX result, execute round trip, idle memory,
+kernels per 24 GiB, and the sandbox's start overhead against the unsafe local provisioner.
+
+    sudo .venv/bin/python benchmarks/kernels.py [--repeat 3] [--runtime-dir /run/jaxtutor]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from kernels.launcher import KernelConfig, start_kernel  # noqa: E402
+from kernels.pool import KernelPool, PoolLimits, Profile  # noqa: E402
+from kernels.runtime import ExecuteOptions, KernelHandle  # noqa: E402
+
+JAX_CELL = "import jax.numpy as jnp; int(jnp.arange(10).sum())"
+
+
+def _mem_kib(pid: int) -> tuple[int, int]:
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+def kernel_memory(handle: KernelHandle) -> tuple[float, float]:
+    """(RSS, PSS) in MiB over every process of the kernel (its cgroup when sandboxed)."""
+    prov = handle.km.provisioner
+    cg = getattr(prov, "_cgroups", None)
+    pids = cg.pids() if cg is not None else [prov.pid]  # type: ignore[union-attr]
+    totals = [_mem_kib(p) for p in pids]
+    return sum(t[0] for t in totals) / 1024, sum(t[1] for t in totals) / 1024
+
+
+async def timed_start(config: KernelConfig) -> tuple[float, KernelHandle]:
+    t = time.perf_counter()
+    h = await start_kernel(config)
+    return time.perf_counter() - t, h
+
+
+async def main(repeat: int, runtime_dir: str) -> None:
+    base = KernelConfig(runtime_dir=runtime_dir, python=str(REPO / ".venv" / "bin" / "python"), purpose="bench")
+    rows: list[tuple[str, str]] = []
+
+    async def cold(sandbox: bool, preload: bool) -> tuple[float, float]:
+        starts, firsts = [], []
+        for _ in range(repeat):
+            cfg = KernelConfig(**{**base.__dict__, "sandbox": sandbox, "preload": preload})
+            dt, h = await timed_start(cfg)
+            t = time.perf_counter()
+            await h.execute(JAX_CELL, ExecuteOptions(timeout=60))
+            firsts.append(time.perf_counter() - t)
+            starts.append(dt)
+            await h.shutdown()
+        return statistics.median(starts), statistics.median(firsts)
+
+    s_np, j_np = await cold(True, False)
+    u_np, uj_np = await cold(False, False)
+    s_p, j_p = await cold(True, True)
+    rows += [
+        ("cold start, sandbox, no preload (ready)", f"{s_np * 1000:.0f} ms; first JAX cell {j_np * 1000:.0f} ms"),
+        ("cold start, unsafe local, no preload (ready)", f"{u_np * 1000:.0f} ms; first JAX cell {uj_np * 1000:.0f} ms"),
+        ("sandbox overhead on start", f"{(s_np - u_np) * 1000:+.0f} ms"),
+        ("cold start, sandbox, JAX preloaded (ready)", f"{s_p * 1000:.0f} ms; first JAX cell {j_p * 1000:.0f} ms"),
+    ]
+
+    pool = KernelPool(base, PoolLimits(warm_per_profile=1, max_per_owner=repeat + 1), warm_profiles=(Profile(),))
+    await pool.start()
+    acquires = []
+    try:
+        for i in range(repeat):
+            await pool.wait_warm(120)
+            t = time.perf_counter()
+            h = await pool.acquire(Profile(), f"bench{i}")
+            await h.execute(JAX_CELL, ExecuteOptions(timeout=60))
+            acquires.append(time.perf_counter() - t)
+            if i == repeat - 1:
+                trips = []
+                for _ in range(30):
+                    t = time.perf_counter()
+                    await h.execute("1 + 1", ExecuteOptions(timeout=10))
+                    trips.append(time.perf_counter() - t)
+                trips.sort()
+                rows.append(("execute round trip p50 / p90", f"{trips[15] * 1000:.1f} ms / {trips[27] * 1000:.1f} ms"))
+                rss, pss = kernel_memory(h)
+                rows.append(("idle kernel memory, JAX+flax+optax loaded", f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB"))
+                fit = int(24 * 1024 // max(pss, 1))
+                rows.append(("idle preloaded kernels in 24 GiB (by PSS)", f"{fit} (at the 2 GiB cap: 12)"))
+            await pool.release(h)
+    finally:
+        await pool.close()
+    rows.insert(4, ("warm pool acquire to first JAX result", f"{statistics.median(acquires) * 1000:.0f} ms"))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"kernel benchmarks (median of {repeat})")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--runtime-dir", default="/run/jaxtutor")
+    ns = parser.parse_args()
+    asyncio.run(main(ns.repeat, ns.runtime_dir))

@@ -1,0 +1,68 @@
+"""Unit tests of host-side pieces that need no kernel."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import numpy as np
+
+from app.grader.compare import compare
+from app.grader.driver import _valid, bootstrap_cell
+from app.grader.report import CheckResult, Report
+from app.lessons import load_catalog
+from kernels.harness.channel import sign
+
+
+def _leaf(arr: np.ndarray, path: str = "") -> dict:
+    return {"path": path, "kind": "array", "dtype": str(arr.dtype), "shape": list(arr.shape),
+            "data": base64.b64encode(arr.tobytes()).decode()}
+
+
+def test_compare_explains_shape_dtype_and_values() -> None:
+    a = np.ones(3, np.float32)
+    want = {"treedef": "PyTreeDef(*)", "leaves": [_leaf(a)]}
+    assert compare({"treedef": "PyTreeDef(*)", "leaves": [_leaf(a + 1e-7)]}, want, None, None) is None
+    assert "shape" in compare({"treedef": "PyTreeDef(*)", "leaves": [_leaf(np.ones(4, np.float32))]}, want, None, None)
+    assert "dtype int32" in compare({"treedef": "PyTreeDef(*)", "leaves": [_leaf(np.ones(3, np.int32))]}, want, None, None)
+    assert "differs" in compare({"treedef": "PyTreeDef(*)", "leaves": [_leaf(a * 2)]}, want, None, None)
+    assert "None" in compare({"treedef": "PyTreeDef(None)", "leaves": []}, want, None, None)
+    assert "structure" in compare({"treedef": "PyTreeDef((*, *))", "leaves": [_leaf(a), _leaf(a)]}, want, None, None)
+
+
+def test_channel_rejects_forgery_and_replay() -> None:
+    key = b"k" * 32
+    good = {"seq": 0, "kind": "done", "body": "{}", "mac": sign(key, 0, "done", "{}")}
+    assert _valid(key, good, 0)
+    assert not _valid(key, good, 1)  # replayed / out of order
+    assert not _valid(key, {**good, "mac": "0" * 64}, 0)
+    assert not _valid(key, {**good, "body": '{"x": 1}'}, 0)
+    assert not _valid(key, "not a dict", 0)
+
+
+def test_bootstrap_cell_is_python_and_carries_no_key() -> None:
+    cell = bootstrap_cell({"role": "submission", "source": "def f(x): return x"})
+    compile(cell, "<cell>", "exec")
+    assert "JAXTUTOR_CHANNEL_KEY=" not in cell
+
+
+def test_report_score_and_status() -> None:
+    r = Report(checks=[CheckResult("correctness", "pass", "", weight=3), CheckResult("purity", "fail", "bad", weight=1)])
+    assert r.status == "fail" and r.score == 0.75
+    doc = r.to_json()
+    assert doc["version"] == 1 and doc["checks"][1]["message"] == "bad"
+    r.error = "boom"
+    assert r.to_json()["status"] == "error"
+
+
+def test_loader_reports_file_field_and_expectation(tmp_path: Path) -> None:
+    bad = tmp_path / "broken"
+    bad.mkdir()
+    (bad / "lesson.toml").write_text('title = "x"\nstep = 9\nbogus = 1\n[checks.purity]\n')
+    good_count = len(load_catalog([Path(__file__).resolve().parents[2] / "lessons"]).lessons)
+    catalog = load_catalog([tmp_path, Path(__file__).resolve().parents[2] / "lessons"])
+    text = "\n".join(str(p) for p in catalog.problems)
+    assert "broken/lesson.toml: step" in text
+    assert "broken/lesson.toml: bogus: unknown field" in text
+    assert "broken/starter.py: file is missing" in text
+    assert len(catalog.lessons) == good_count  # a broken lesson takes nothing else down

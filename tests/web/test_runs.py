@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from fastapi import FastAPI
+
+from app.config import Settings
+from tests.web.conftest import FakeProvider, htmx, login, make_user, next_poll
+
+
+async def _run(client: httpx.AsyncClient, code: str) -> httpx.Response:
+    return await client.post("/runs", data={"code": code}, headers=await htmx(client))
+
+
+async def _follow(client: httpx.AsyncClient, html: str, limit: int = 200) -> str:
+    """Follow the self-polling component the way htmx does; returns all output HTML."""
+    collected = ""
+    url = next_poll(html)
+    for _ in range(limit):
+        if url is None:
+            return collected
+        await asyncio.sleep(0.01)
+        r = await client.get(url, headers={"HX-Request": "true"})
+        assert r.status_code == 200
+        collected += r.text
+        url = next_poll(r.text)
+    raise AssertionError("run did not finish")
+
+
+async def test_run_streams_output_until_done(client: httpx.AsyncClient, app: FastAPI) -> None:
+    make_user(app, "alice")
+    await login(client)
+    r = await _run(client, "print('<hi>')")
+    assert r.status_code == 200 and 'hx-swap-oob="true"' in r.text
+    out = await _follow(client, r.text)
+    assert "&lt;ran&gt; 13 chars" in out and "Done" in out
+    status = await client.get("/kernel/status")
+    assert "idle" in status.text
+
+
+async def test_html_output_goes_to_a_sandboxed_iframe(client: httpx.AsyncClient, app: FastAPI) -> None:
+    make_user(app, "alice")
+    await login(client)
+    out = await _follow(client, (await _run(client, "HTML")).text)
+    assert '<iframe class="out out-html" sandbox=""' in out
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "allow-same-origin" not in out
+
+
+async def test_errors_show_clean_traceback(client: httpx.AsyncClient, app: FastAPI) -> None:
+    make_user(app, "alice")
+    await login(client)
+    out = await _follow(client, (await _run(client, "RAISE")).text)
+    assert "ValueError: bad &lt;value&gt;" in out and "Traceback line" in out and "\x1b" not in out
+
+
+async def test_busy_interrupt_and_restart(
+    client: httpx.AsyncClient, app: FastAPI, provider: FakeProvider
+) -> None:
+    make_user(app, "alice")
+    await login(client)
+    first = await _run(client, "SLEEP")
+    for _ in range(100):
+        if provider.kernels and provider.kernels[0].busy:
+            break
+        await asyncio.sleep(0.01)
+    busy = await _run(client, "print(1)")
+    assert busy.status_code == 409 and "still running" in busy.text
+    r = await client.post("/kernel/interrupt", headers=await htmx(client))
+    assert r.status_code == 200
+    out = await _follow(client, first.text)
+    assert "sleeping" in out and "interrupted" in out
+    r = await client.post("/kernel/restart", headers=await htmx(client))
+    assert "not started" in r.text and provider.released == provider.kernels[:1]
+    await _follow(client, (await _run(client, "print(2)")).text)
+    assert len(provider.kernels) == 2
+
+
+async def test_run_needs_login_csrf_and_limits(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    r = await client.post("/runs", data={"code": "1"}, headers={"HX-Request": "true"})
+    assert r.status_code == 403  # CSRF is checked before anything else
+    r = await _run(client, "1")
+    assert r.status_code == 204 and r.headers["HX-Redirect"].startswith("/login")
+    make_user(app, "alice")
+    await login(client)
+    assert (await _run(client, "#" * (settings.max_code_bytes + 1))).status_code == 413
+    settings.run_rate_per_minute = 1
+    await _follow(client, (await _run(client, "1")).text)
+    assert (await _run(client, "1")).status_code == 429
+
+
+async def test_kernels_are_capped_and_culled(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    settings.max_session_kernels = 1
+    make_user(app, "alice")
+    make_user(app, "bob")
+    await login(client, "alice")
+    await _follow(client, (await _run(client, "1")).text)
+    await login(client, "bob")
+    assert (await _run(client, "1")).status_code == 503
+    settings.session_kernel_idle_s = 0.0001
+    await asyncio.sleep(0.01)
+    assert await app.state.runs.cull_idle() == 1
+    assert (await _run(client, "1")).status_code == 200
