@@ -61,11 +61,11 @@ def _sandbox_refusal(settings: Settings) -> str | None:
         print("WARNING: JAXTUTOR_UNSAFE_NO_SANDBOX is set: learner code runs WITHOUT a sandbox. "
               "Development only.", file=sys.stderr)
         return None
-    try:
-        from kernels.sandbox import readiness
-    except ImportError:
-        return "the sandbox is not installed (run `jaxtutor doctor`)"
-    return readiness.refusal_reason(settings)
+    from kernels.sandbox.readiness import check_sandbox
+
+    report = check_sandbox(user=settings.sandbox_user, runtime_dir=settings.runtime_dir,
+                           python=settings.kernel_python_path(), smoke=False)
+    return None if report.ready else report.reason + " (see `jaxtutor doctor`)"
 
 
 def _print_report(report: Report, as_json: bool) -> int:

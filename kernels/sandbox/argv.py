@@ -17,6 +17,7 @@ import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kernels.sandbox.limits import SandboxLimits
 
@@ -98,7 +99,7 @@ def bwrap_args(
     islink: Exists = os.path.islink,
     readlink: Callable[[str], str] = os.readlink,
 ) -> list[str]:
-    """bwrap's argv: no network, nothing from the host but /usr, a few /etc files, the venv and the kernel dir."""
+    """bwrap's argv: no network; from the host only /usr, a few /etc files, the venv and the kernel dir."""
     lim = plan.limits
     args = [
         "bwrap",
@@ -122,7 +123,14 @@ def bwrap_args(
         if exists(path):
             args += ["--ro-bind", path, path]
     if plan.etc_dir:
-        args += ["--ro-bind", f"{plan.etc_dir}/passwd", "/etc/passwd", "--ro-bind", f"{plan.etc_dir}/group", "/etc/group"]
+        args += [
+            "--ro-bind",
+            f"{plan.etc_dir}/passwd",
+            "/etc/passwd",
+            "--ro-bind",
+            f"{plan.etc_dir}/group",
+            "/etc/group",
+        ]
     venv = venv_root(plan.python, exists)
     if venv:
         args += ["--ro-bind", venv, venv]
@@ -130,16 +138,16 @@ def bwrap_args(
         args += ["--ro-bind", extra, extra]
     args += ["--bind", plan.kernel_dir, plan.kernel_dir]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(lim.shm_mb << 20), "--tmpfs", "/dev/shm"]
+    args += ["--size", str(lim.shm_mb << 20), "--tmpfs", "/dev/shm"]  # noqa: S108 (the sandbox's own)
     gpus = gpu_device_paths(lim.gpu_devices, exists)
     for dev in gpus:
         args += ["--dev-bind", dev, dev]  # before /dev goes read-only; --bind would be nodev
     if gpus:
         args += ["--ro-bind", "/sys", "/sys"]  # cuInit needs it
     args += ["--remount-ro", "/dev"]
-    args += ["--size", str(lim.scratch_mb << 20), "--tmpfs", "/tmp"]
+    args += ["--size", str(lim.scratch_mb << 20), "--tmpfs", "/tmp"]  # noqa: S108 (private tmpfs)
     args += ["--remount-ro", "/"]
-    args += ["--chdir", "/tmp", "--seccomp", str(SECCOMP_FD), "--"]
+    args += ["--chdir", "/tmp", "--seccomp"  # noqa: S108, str(SECCOMP_FD), "--"]
     return args + list(kernel_cmd)
 
 
@@ -180,9 +188,16 @@ def wrapper_script(plan: LaunchPlan) -> str:
     return "\n".join(lines)
 
 
-def launch_command(plan: LaunchPlan, kernel_cmd: Sequence[str], **kw: Exists) -> list[str]:
+def launch_command(plan: LaunchPlan, kernel_cmd: Sequence[str], **kw: Any) -> list[str]:
     """The full argv handed to jupyter-client's Popen."""
-    return ["/bin/sh", "-c", wrapper_script(plan), "jaxtutor-kernel", *outer_args(plan), *bwrap_args(plan, kernel_cmd, **kw)]  # type: ignore[arg-type]
+    return [
+        "/bin/sh",
+        "-c",
+        wrapper_script(plan),
+        "jaxtutor-kernel",
+        *outer_args(plan),
+        *bwrap_args(plan, kernel_cmd, **kw),
+    ]
 
 
 def pick_cpus(cpus: float, available: Sequence[int], start: int) -> list[int]:

@@ -96,9 +96,10 @@ class KernelCgroups:
         cg = cls(layout, name, memory_limit_mb=limits.memory_mb)
         if layout.version == 2:
             base = layout.bases["memory"]
-            if not (base / "cgroup.subtree_control").exists() or "memory" not in (
-                base / "cgroup.subtree_control"
-            ).read_text():
+            if (
+                not (base / "cgroup.subtree_control").exists()
+                or "memory" not in (base / "cgroup.subtree_control").read_text()
+            ):
                 _enable_v2_subtree(base)
         for ctrl in CONTROLLERS:
             d = layout.bases[ctrl] / name

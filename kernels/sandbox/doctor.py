@@ -12,8 +12,14 @@ from typing import Any
 from kernels.outcomes import ExecutionResult, Reason, plain_message
 from kernels.sandbox.readiness import SandboxReport
 
-_MARK = {("error", True): "ok", ("warning", True): "ok", ("info", True): "info", ("error", False): "FAIL",
-         ("warning", False): "WARN", ("info", False): "info"}
+_MARK = {
+    ("error", True): "ok",
+    ("warning", True): "ok",
+    ("info", True): "info",
+    ("error", False): "FAIL",
+    ("warning", False): "WARN",
+    ("info", False): "info",
+}
 
 
 def format_report(report: SandboxReport) -> str:

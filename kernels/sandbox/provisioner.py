@@ -69,7 +69,7 @@ def reachable_by_others(path: Path) -> bool:
     return True
 
 
-class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
+class SandboxProvisioner(LocalProvisioner):
     """Launches ipykernel inside bubblewrap as the unprivileged kernel user, with cgroups and seccomp."""
 
     kernel_dir = Unicode("", config=True)
@@ -95,14 +95,18 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         try:
             user = pwd.getpwnam(limits.user)
         except KeyError:
-            raise SandboxError(f"the kernel user {limits.user!r} does not exist (run scripts/setup-host.sh)") from None
+            raise SandboxError(
+                f"the kernel user {limits.user!r} does not exist (run scripts/setup-host.sh)"
+            ) from None
         if user.pw_uid == 0:
             raise SandboxError("the kernel user must not be root")
         kdir = Path(self.kernel_dir)
         if not self.kernel_dir or not kdir.is_dir():
             raise SandboxError("the kernel directory is missing")
         if not reachable_by_others(kdir):
-            raise SandboxError("the runtime directory is not reachable by the kernel user (needs o+x on every parent)")
+            raise SandboxError(
+                "the runtime directory is not reachable by the kernel user (needs o+x on every parent)"
+            )
         self._limits = limits
         self._exit_code = None
         self._final_counters = None
@@ -168,8 +172,8 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
     async def _seal(self, timeout: float) -> None:
         """Once the kernel has bound its sockets, take the directory away from it (no symlink swaps later)."""
         kdir = Path(self.kernel_dir)
-        ip = str(self.connection_info.get("ip", ""))
-        paths = [Path(f"{ip}-{self.connection_info[k]}") for k in SOCKET_KEYS]
+        info: dict[str, Any] = dict(self.connection_info)
+        paths = [Path(f"{info.get('ip', '')}-{info[k]}") for k in SOCKET_KEYS]
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.process is None or self.process.poll() is not None:

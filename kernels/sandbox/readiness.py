@@ -71,7 +71,9 @@ def bwrap_version() -> tuple[int, ...] | None:
     if exe is None:
         return None
     try:
-        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10, check=False).stdout
+        out = subprocess.run(
+            [exe, "--version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
     m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
@@ -91,9 +93,17 @@ def _userns_check(report: SandboxReport) -> None:
         "/proc/sys/kernel/unprivileged_userns_clone": "1",
         "/proc/sys/kernel/apparmor_restrict_unprivileged_userns": "0",
     }
-    blocked = [k.rsplit("/", 1)[1] for k, want in flags.items() if Path(k).exists() and Path(k).read_text().strip() != want]
+    blocked = [
+        k.rsplit("/", 1)[1]
+        for k, want in flags.items()
+        if Path(k).exists() and Path(k).read_text().strip() != want
+    ]
     if max_ns <= 0 or blocked:
-        report.add("user namespaces", False, "disabled for unprivileged users (" + ", ".join(blocked or ["max_user_namespaces=0"]) + ")")
+        report.add(
+            "user namespaces",
+            False,
+            "disabled for unprivileged users (" + ", ".join(blocked or ["max_user_namespaces=0"]) + ")",
+        )
     else:
         report.add("user namespaces", True, f"allowed (max {max_ns})")
 
@@ -107,9 +117,19 @@ def check_sandbox(
 ) -> SandboxReport:
     """Check everything the sandbox needs; with ``smoke`` also start the kernel interpreter in bwrap once."""
     report = SandboxReport()
-    report.add("root", os.geteuid() == 0, "running as root" if os.geteuid() == 0 else "the server must run as root to drop kernels to their own user")
+    report.add(
+        "root",
+        os.geteuid() == 0,
+        "running as root"
+        if os.geteuid() == 0
+        else "the server must run as root to drop kernels to their own user",
+    )
     missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
-    report.add("tools", not missing, "missing: " + ", ".join(missing) if missing else "bwrap, setpriv, prlimit, taskset found")
+    report.add(
+        "tools",
+        not missing,
+        "missing: " + ", ".join(missing) if missing else "bwrap, setpriv, prlimit, taskset found",
+    )
     version = bwrap_version()
     if version is not None:
         vtext = ".".join(map(str, version))
@@ -117,7 +137,9 @@ def check_sandbox(
         report.add(
             "bubblewrap version",
             fixed,
-            f"{vtext}" if fixed else f"{vtext} is older than 0.12.0 and lacks the fix for {BWRAP_CVE} "
+            f"{vtext}"
+            if fixed
+            else f"{vtext} is older than 0.12.0 and lacks the fix for {BWRAP_CVE} "
             "(symlink following during sandbox setup); Debian bookworm's 0.8.0 is affected",
             level="warning",
         )
@@ -135,7 +157,11 @@ def check_sandbox(
     if entry is None:
         report.add("kernel user", False, f"user {user!r} does not exist (run scripts/setup-host.sh)")
     else:
-        report.add("kernel user", entry.pw_uid != 0, f"{user} (uid {entry.pw_uid})" if entry.pw_uid else "must not be root")
+        report.add(
+            "kernel user",
+            entry.pw_uid != 0,
+            f"{user} (uid {entry.pw_uid})" if entry.pw_uid else "must not be root",
+        )
     try:
         size = len(bpf_program())
         report.add("seccomp", True, f"python3-seccomp filter ready ({size // 8} instructions)")
@@ -145,9 +171,18 @@ def check_sandbox(
     with contextlib.suppress(OSError):
         (rdir / "k").mkdir(parents=True, exist_ok=True, mode=0o711)
     rd_ok = (rdir / "k").is_dir() and reachable_by_others(rdir / "k" / "x") and os.access(rdir / "k", os.W_OK)
-    report.add("runtime directory", rd_ok, "ready" if rd_ok else "missing, not writable, or not traversable by the kernel user")
+    report.add(
+        "runtime directory",
+        rd_ok,
+        "ready" if rd_ok else "missing, not writable, or not traversable by the kernel user",
+    )
     gpus = gpu_devices()
-    report.add("GPU devices", True, f"{len(gpus)} NVIDIA GPU(s): " + ", ".join(map(str, gpus)) if gpus else "none (CPU only)", level="info")
+    report.add(
+        "GPU devices",
+        True,
+        f"{len(gpus)} NVIDIA GPU(s): " + ", ".join(map(str, gpus)) if gpus else "none (CPU only)",
+        level="info",
+    )
     if smoke and report.ready and entry is not None:
         ok, detail = _smoke(entry, rdir, python)
         report.add("smoke test", ok, detail)
@@ -171,7 +206,9 @@ def _smoke(entry: pwd.struct_passwd, rdir: Path, python: str) -> tuple[bool, str
         )
         code = "import ipykernel, zmq, os; assert os.getuid() != 0; print('ok')"
         cmd = launch_command(plan, [python, "-c", code])
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"}, check=False)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"}, check=False
+        )
     except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
         return False, f"could not start a sandbox ({type(exc).__name__})"
     finally:
@@ -196,8 +233,18 @@ def ensure_kernel_user(name: str = "jaxtutor-kernel") -> pwd.struct_passwd:
         raise PermissionError(f"user {name!r} is missing and only root can create it")
     subprocess.run(["groupadd", "--system", "-f", name], check=True)
     subprocess.run(
-        ["useradd", "--system", "--gid", name, "--no-create-home", "--home-dir", "/nonexistent",
-         "--shell", "/usr/sbin/nologin", name],
+        [
+            "useradd",
+            "--system",
+            "--gid",
+            name,
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/usr/sbin/nologin",
+            name,
+        ],
         check=True,
     )
     return pwd.getpwnam(name)

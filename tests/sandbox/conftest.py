@@ -1,5 +1,7 @@
 """Fixtures for the sandbox suites: readiness skip, the `jaxtutor run` driver, host-side witnesses."""
 
+# ruff: noqa: E501  (one attempt or case per line reads better than wrapped code strings)
+
 from __future__ import annotations
 
 import json
@@ -41,7 +43,9 @@ def sandbox_ready() -> None:
 def _cli_prefix() -> list[str]:
     """The `jaxtutor` command. Falls back to a stand-in while app.cli cannot import (a sibling module missing)."""
     exe = REPO / ".venv" / "bin" / "jaxtutor"
-    probe = subprocess.run([KERNEL_PYTHON, "-c", "import app.cli"], capture_output=True, cwd=REPO, check=False)
+    probe = subprocess.run(
+        [KERNEL_PYTHON, "-c", "import app.cli"], capture_output=True, cwd=REPO, check=False
+    )
     if exe.exists() and probe.returncode == 0:
         return [str(exe)]
     stub = (
@@ -86,7 +90,12 @@ def jaxtutor_run(sandbox_ready: None, tmp_path_factory: pytest.TempPathFactory) 
         full_env.update(env or {})
         proc = subprocess.run(
             [*prefix, "run", str(path), "--json", *args],
-            capture_output=True, text=True, timeout=timeout, cwd=REPO, env=full_env, check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=REPO,
+            env=full_env,
+            check=False,
         )
         try:
             data = json.loads(proc.stdout)

@@ -22,8 +22,18 @@ from kernels.sandbox.limits import SandboxLimits, parse_size_mb
 from kernels.sandbox.provisioner import classify_exit
 
 HOST = {
-    "/etc/ld.so.cache", "/etc/shadow", "/etc/passwd", "/venv/pyvenv.cfg", "/bin", "/lib", "/lib64",
-    "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia0", "/dev/nvidia1", "/dev/nvidia-caps",
+    "/etc/ld.so.cache",
+    "/etc/shadow",
+    "/etc/passwd",
+    "/venv/pyvenv.cfg",
+    "/bin",
+    "/lib",
+    "/lib64",
+    "/dev/nvidiactl",
+    "/dev/nvidia-uvm",
+    "/dev/nvidia0",
+    "/dev/nvidia1",
+    "/dev/nvidia-caps",
 }
 LINKS = {"/bin": "usr/bin", "/lib": "usr/lib", "/lib64": "usr/lib64"}
 
@@ -35,15 +45,27 @@ def fake_exists(path: str) -> bool:
 def plan(**kw: object) -> LaunchPlan:
     limits = kw.pop("limits", SandboxLimits())
     return LaunchPlan(
-        kernel_dir="/run/jaxtutor/k/abc", python="/venv/bin/python", uid=999, gid=995, limits=limits,  # type: ignore[arg-type]
-        seccomp_path="/run/jaxtutor/seccomp-x.bpf", cpus=[1], procs_files=["/sys/fs/cgroup/memory/jaxtutor/abc.1/cgroup.procs"],
-        etc_dir="/run/jaxtutor/etc", **kw,  # type: ignore[arg-type]
+        kernel_dir="/run/jaxtutor/k/abc",
+        python="/venv/bin/python",
+        uid=999,
+        gid=995,
+        limits=limits,  # type: ignore[arg-type]
+        seccomp_path="/run/jaxtutor/seccomp-x.bpf",
+        cpus=[1],
+        procs_files=["/sys/fs/cgroup/memory/jaxtutor/abc.1/cgroup.procs"],
+        etc_dir="/run/jaxtutor/etc",
+        **kw,  # type: ignore[arg-type]
     )
 
 
 def build(p: LaunchPlan) -> list[str]:
-    return bwrap_args(p, ["/venv/bin/python", "-m", "ipykernel_launcher"], exists=fake_exists,
-                      islink=lambda x: x in LINKS, readlink=LINKS.__getitem__)
+    return bwrap_args(
+        p,
+        ["/venv/bin/python", "-m", "ipykernel_launcher"],
+        exists=fake_exists,
+        islink=lambda x: x in LINKS,
+        readlink=LINKS.__getitem__,
+    )
 
 
 def pairs(args: list[str], flag: str) -> list[tuple[str, str]]:
@@ -137,10 +159,17 @@ def test_gpu_env() -> None:
 
 def test_outer_chain_drops_privileges_and_sets_rlimits() -> None:
     args = outer_args(plan(limits=SandboxLimits(file_size_mb=16, open_files=256)))
-    assert args[0] == "prlimit" and f"--fsize={16 << 20}" in args and "--nofile=256:256" in args and "--core=0" in args
+    assert (
+        args[0] == "prlimit"
+        and f"--fsize={16 << 20}" in args
+        and "--nofile=256:256" in args
+        and "--core=0" in args
+    )
     assert args[args.index("taskset") + 1 : args.index("taskset") + 3] == ["-c", "1"]
     sp = args.index("setpriv")
-    assert {"--reuid=999", "--regid=995", "--clear-groups", "--inh-caps=-all", "--no-new-privs"} <= set(args[sp:])
+    assert {"--reuid=999", "--regid=995", "--clear-groups", "--inh-caps=-all", "--no-new-privs"} <= set(
+        args[sp:]
+    )
     assert args[-1] == "--"
 
 

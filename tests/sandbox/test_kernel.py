@@ -1,5 +1,7 @@
 """The kernel runtime through the real sandbox: environment, identity, limits, OOM, restart, cleanup."""
 
+# ruff: noqa: E501  (one attempt or case per line reads better than wrapped code strings)
+
 from __future__ import annotations
 
 import json
@@ -15,12 +17,22 @@ from kernels.runtime import ExecuteOptions, KernelHandle
 from kernels.sandbox.cgroups import detect_layout
 from kernels.sandbox.limits import SandboxLimits
 from kernels.sandbox.readiness import sweep_leftovers
+
 from .conftest import KERNEL_PYTHON, RUNTIME_DIR
 
 pytestmark = [pytest.mark.kernel, pytest.mark.sandbox, pytest.mark.usefixtures("sandbox_ready")]
 
 # ipykernel sets these itself, inside the kernel, for its subprocesses' pagers and colours.
-IPYKERNEL_ENV = {"PYDEVD_USE_FRAME_EVAL", "TERM", "CLICOLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "PAGER", "GIT_PAGER", "PWD"}
+IPYKERNEL_ENV = {
+    "PYDEVD_USE_FRAME_EVAL",
+    "TERM",
+    "CLICOLOR",
+    "FORCE_COLOR",
+    "CLICOLOR_FORCE",
+    "PAGER",
+    "GIT_PAGER",
+    "PWD",
+}
 
 
 async def sandboxed(**limits: object) -> KernelHandle:
@@ -32,7 +44,13 @@ async def sandboxed(**limits: object) -> KernelHandle:
 
 def cgroup_dirs(kid: str) -> list[Path]:
     layout = detect_layout()
-    return [d for base in set(layout.bases.values()) if base.is_dir() for d in base.iterdir() if d.name.startswith(kid)]
+    return [
+        d
+        for base in set(layout.bases.values())
+        if base.is_dir()
+        for d in base.iterdir()
+        if d.name.startswith(kid)
+    ]
 
 
 async def run(h: KernelHandle, code: str, timeout: float = 20) -> str:

@@ -8,6 +8,8 @@ not kill the kernel share one kernel; the others go through ``jaxtutor run FILE 
 reason asserted).
 """
 
+# ruff: noqa: E501  (one attempt or case per line reads better than wrapped code strings)
+
 from __future__ import annotations
 
 import hashlib
@@ -97,11 +99,17 @@ def host() -> Iterator[Host]:
         d.mkdir(parents=True, exist_ok=True, mode=0o755)
         d.chmod(0o755)
         made.append(d)
-    canary, data_secret, other_secret = tmp_dir / "canary.txt", data_dir / "secret.txt", other / "connection.json"
+    canary, data_secret, other_secret = (
+        tmp_dir / "canary.txt",
+        data_dir / "secret.txt",
+        other / "connection.json",
+    )
     for p in (canary, data_secret, other_secret):
         p.write_text(SECRET)
         p.chmod(0o644)  # world-readable on the host: only the sandbox stands between it and the kernel
-    h = Host(canary, data_secret, other_secret, {p: _fingerprint(p) for p in (canary, data_secret, other_secret)})
+    h = Host(
+        canary, data_secret, other_secret, {p: _fingerprint(p) for p in (canary, data_secret, other_secret)}
+    )
     yield h
     assert h.untouched(), "a canary file outside the sandbox was modified"
     for d in made:
@@ -111,7 +119,9 @@ def host() -> Iterator[Host]:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def kernel() -> AsyncIterator[KernelHandle]:
     opts = SandboxLimits().to_options()
-    h = await start_kernel(KernelConfig(runtime_dir=RUNTIME_DIR, python=KERNEL_PYTHON, preload=False, sandbox_options=opts))
+    h = await start_kernel(
+        KernelConfig(runtime_dir=RUNTIME_DIR, python=KERNEL_PYTHON, preload=False, sandbox_options=opts)
+    )
     result = await h.execute(PRELUDE, ExecuteOptions(timeout=20))
     assert result.reason is Reason.OK, result.error
     yield h
@@ -145,13 +155,33 @@ def _only(*allowed: str) -> Check:
 
 ATTEMPTS: list[tuple[str, str, Check]] = [
     # network
-    ("tcp-to-host-loopback", "import socket; attempt(lambda: socket.create_connection(('127.0.0.1', {tcp}), timeout=2))", denied),
-    ("tcp-to-host-address", "import socket; attempt(lambda: socket.create_connection(('{host_ip}', {tcp}), timeout=2))", denied),
-    ("tcp-to-internet", "import socket; attempt(lambda: socket.create_connection(('1.1.1.1', 53), timeout=2))", denied),
+    (
+        "tcp-to-host-loopback",
+        "import socket; attempt(lambda: socket.create_connection(('127.0.0.1', {tcp}), timeout=2))",
+        denied,
+    ),
+    (
+        "tcp-to-host-address",
+        "import socket; attempt(lambda: socket.create_connection(('{host_ip}', {tcp}), timeout=2))",
+        denied,
+    ),
+    (
+        "tcp-to-internet",
+        "import socket; attempt(lambda: socket.create_connection(('1.1.1.1', 53), timeout=2))",
+        denied,
+    ),
     ("dns-lookup", "import socket; attempt(lambda: socket.getaddrinfo('example.com', 80))", denied),
-    ("abstract-unix-socket", "import socket\ndef f():\n s = socket.socket(socket.AF_UNIX)\n s.connect('\\0jaxtutor-redteam-{pid}')\nattempt(f)", denied),
+    (
+        "abstract-unix-socket",
+        "import socket\ndef f():\n s = socket.socket(socket.AF_UNIX)\n s.connect('\\0jaxtutor-redteam-{pid}')\nattempt(f)",
+        denied,
+    ),
     ("af-packet", "import socket; attempt(lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW))", denied),
-    ("raw-icmp", "import socket; attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))", denied),
+    (
+        "raw-icmp",
+        "import socket; attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))",
+        denied,
+    ),
     ("af-vsock", "import socket; attempt(lambda: socket.socket(40, socket.SOCK_STREAM))", denied),
     ("only-loopback-interface", "import socket; print(*[n for _, n in socket.if_nameindex()])", _only("lo")),
     # reading host files
@@ -162,7 +192,11 @@ ATTEMPTS: list[tuple[str, str, Check]] = [
     ("list-kernel-dirs", "print(*os.listdir('{runtime}/k'))", _only(KID)),
     ("read-repo", "attempt(lambda: open('{repo}/pyproject.toml').read())", denied),
     ("read-root-home", "attempt(lambda: os.listdir('/root'))", denied),
-    ("etc-is-minimal", "print(*[n for n in os.listdir('/etc') if n in ('shadow', 'gshadow', 'ssh', 'sudoers', 'hostname')])", _only()),
+    (
+        "etc-is-minimal",
+        "print(*[n for n in os.listdir('/etc') if n in ('shadow', 'gshadow', 'ssh', 'sudoers', 'hostname')])",
+        _only(),
+    ),
     ("read-dev-mem", "attempt(lambda: open('/dev/mem', 'rb').read(1))", denied),
     ("read-proc-kcore", "attempt(lambda: open('/proc/kcore', 'rb').read(1))", denied),
     ("no-cgroupfs-or-sys", "attempt(lambda: os.listdir('/sys/fs/cgroup'))", denied),
@@ -176,31 +210,79 @@ ATTEMPTS: list[tuple[str, str, Check]] = [
     ("write-sysrq", "attempt(lambda: open('/proc/sysrq-trigger', 'w').write('b'))", denied),
     ("write-connection-file", "attempt(lambda: open('{kdir}/connection.json', 'w'))", denied),
     ("chmod-connection-file", "attempt(lambda: os.chmod('{kdir}/connection.json', 0o666))", denied),
-    ("swap-socket-for-symlink", "attempt(lambda: (os.unlink('{kdir}/s-1'), os.symlink('/run/x', '{kdir}/s-1')))", denied),
+    (
+        "swap-socket-for-symlink",
+        "attempt(lambda: (os.unlink('{kdir}/s-1'), os.symlink('/run/x', '{kdir}/s-1')))",
+        denied,
+    ),
     ("create-in-kernel-dir", "attempt(lambda: open('{kdir}/evil', 'w'))", denied),
     # limits
-    ("file-size-cap", "attempt(lambda: open('/tmp/big', 'wb').write(b'x' * (32 << 20)))\nos.remove('/tmp/big')", denied),
-    ("tmpfs-cap", "def f():\n for i in range(8):\n  open(f'/tmp/f{{i}}', 'wb').write(b'x' * (15 << 20))\nattempt(f)\nfor n in os.listdir('/tmp'):\n os.path.isfile('/tmp/' + n) and n.startswith('f') and os.remove('/tmp/' + n)", denied),
-    ("dev-shm-cap", "def f():\n for i in range(3):\n  open(f'/dev/shm/s{{i}}', 'wb').write(b'x' * (12 << 20))\nattempt(f)\nfor n in os.listdir('/dev/shm'): os.remove('/dev/shm/' + n)", denied),
-    ("open-files-cap", "fs = []\ndef f():\n while True: fs.append(open('/dev/null'))\nattempt(f)\nfor x in fs: x.close()\ndel fs", denied),
-    ("raise-rlimit", "import resource; attempt(lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (-1, -1)))", denied),
+    (
+        "file-size-cap",
+        "attempt(lambda: open('/tmp/big', 'wb').write(b'x' * (32 << 20)))\nos.remove('/tmp/big')",
+        denied,
+    ),
+    (
+        "tmpfs-cap",
+        "def f():\n for i in range(8):\n  open(f'/tmp/f{{i}}', 'wb').write(b'x' * (15 << 20))\nattempt(f)\nfor n in os.listdir('/tmp'):\n os.path.isfile('/tmp/' + n) and n.startswith('f') and os.remove('/tmp/' + n)",
+        denied,
+    ),
+    (
+        "dev-shm-cap",
+        "def f():\n for i in range(3):\n  open(f'/dev/shm/s{{i}}', 'wb').write(b'x' * (12 << 20))\nattempt(f)\nfor n in os.listdir('/dev/shm'): os.remove('/dev/shm/' + n)",
+        denied,
+    ),
+    (
+        "open-files-cap",
+        "fs = []\ndef f():\n while True: fs.append(open('/dev/null'))\nattempt(f)\nfor x in fs: x.close()\ndel fs",
+        denied,
+    ),
+    (
+        "raise-rlimit",
+        "import resource; attempt(lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (-1, -1)))",
+        denied,
+    ),
     ("setuid-root", "attempt(lambda: os.setuid(0))", denied),
     ("huge-numpy-allocation", "import numpy as np; attempt(lambda: np.ones(30 * 10**9 // 8))", denied),
     # kernel-level attack surface
     ("ptrace-attach-pid1", "attempt(lambda: libc('ptrace', 16, 1, 0, 0))", denied),
     ("process-vm-readv", "attempt(lambda: sys_call(310, 1, 0, 0, 0, 0, 0))", denied),
     ("nested-user-namespace", "attempt(lambda: libc('unshare', 0x10000000))", denied),
-    ("unshare-net-command", "import subprocess; attempt(lambda: subprocess.run(['unshare', '-n', 'true'], check=True, capture_output=True))", denied),
+    (
+        "unshare-net-command",
+        "import subprocess; attempt(lambda: subprocess.run(['unshare', '-n', 'true'], check=True, capture_output=True))",
+        denied,
+    ),
     ("mount-syscall", "attempt(lambda: libc('mount', b'none', b'/tmp', b'tmpfs', 0, None))", denied),
-    ("mount-command", "import subprocess; attempt(lambda: subprocess.run(['mount', '-t', 'tmpfs', 'none', '/tmp'], check=True, capture_output=True))", denied),
+    (
+        "mount-command",
+        "import subprocess; attempt(lambda: subprocess.run(['mount', '-t', 'tmpfs', 'none', '/tmp'], check=True, capture_output=True))",
+        denied,
+    ),
     ("io-uring-setup", "attempt(lambda: sys_call(425, 8, ctypes.create_string_buffer(120)))", denied),
     ("bpf-syscall", "attempt(lambda: sys_call(321, 0, ctypes.create_string_buffer(128), 128))", denied),
     ("keyctl", "attempt(lambda: sys_call(250, 0, -3, 0))", denied),
-    ("perf-event-open", "attempt(lambda: sys_call(298, ctypes.create_string_buffer(128), 0, -1, -1, 0))", denied),
-    ("tiocsti-injection", "import fcntl, termios\nm, s = os.openpty()\nattempt(lambda: fcntl.ioctl(s, termios.TIOCSTI, b'x'))", denied),
-    ("ps-sees-only-sandbox", "print(len([p for p in os.listdir('/proc') if p.isdigit()]) <= 3 and 'FEW' or 'MANY')", _only("FEW")),
+    (
+        "perf-event-open",
+        "attempt(lambda: sys_call(298, ctypes.create_string_buffer(128), 0, -1, -1, 0))",
+        denied,
+    ),
+    (
+        "tiocsti-injection",
+        "import fcntl, termios\nm, s = os.openpty()\nattempt(lambda: fcntl.ioctl(s, termios.TIOCSTI, b'x'))",
+        denied,
+    ),
+    (
+        "ps-sees-only-sandbox",
+        "print(len([p for p in os.listdir('/proc') if p.isdigit()]) <= 3 and 'FEW' or 'MANY')",
+        _only("FEW"),
+    ),
     ("kill-host-process", "import signal; attempt(lambda: os.kill({pid}, signal.SIGKILL))", denied),
-    ("kill-pid-1", "import signal\ntry: os.kill(1, signal.SIGKILL)\nexcept OSError: pass\nimport time; time.sleep(0.3); print('ALIVE')", _only("ALIVE")),
+    (
+        "kill-pid-1",
+        "import signal\ntry: os.kill(1, signal.SIGKILL)\nexcept OSError: pass\nimport time; time.sleep(0.3); print('ALIVE')",
+        _only("ALIVE"),
+    ),
 ]
 
 
@@ -215,16 +297,29 @@ def fmt(host: Host, listener: Listener) -> dict[str, object]:
     finally:
         probe.close()
     return {
-        "tcp": listener.tcp_port, "udp": listener.udp_port, "pid": os.getpid(), "host_ip": host_ip,
-        "canary": host.canary, "data_secret": host.data_secret, "other_secret": host.other_kernel_secret,
-        "runtime": RUNTIME_DIR, "repo": REPO, "venv": VENV,
+        "tcp": listener.tcp_port,
+        "udp": listener.udp_port,
+        "pid": os.getpid(),
+        "host_ip": host_ip,
+        "canary": host.canary,
+        "data_secret": host.data_secret,
+        "other_secret": host.other_kernel_secret,
+        "runtime": RUNTIME_DIR,
+        "repo": REPO,
+        "venv": VENV,
     }
 
 
 @in_module_loop
 @pytest.mark.parametrize(("name", "code", "check"), ATTEMPTS, ids=[a[0] for a in ATTEMPTS])
 async def test_attempt_in_shared_kernel(
-    kernel: KernelHandle, fmt: dict[str, object], listener: Listener, host: Host, name: str, code: str, check: Check
+    kernel: KernelHandle,
+    fmt: dict[str, object],
+    listener: Listener,
+    host: Host,
+    name: str,
+    code: str,
+    check: Check,
 ) -> None:
     kdir = Path(RUNTIME_DIR) / "k" / kernel.id
     before = {p.name: p.lstat().st_mode for p in kdir.iterdir()}
@@ -253,7 +348,11 @@ async def test_udp_to_host_listener_never_arrives(kernel: KernelHandle, listener
 
 @in_module_loop
 async def test_jnp_huge_allocation_is_a_clean_error(kernel: KernelHandle) -> None:
-    out = await attempt(kernel, "import jax.numpy as jnp\nattempt(lambda: jnp.ones((30 * 10**9 // 4,), dtype=jnp.float32).block_until_ready())", timeout=60)
+    out = await attempt(
+        kernel,
+        "import jax.numpy as jnp\nattempt(lambda: jnp.ones((30 * 10**9 // 4,), dtype=jnp.float32).block_until_ready())",
+        timeout=60,
+    )
     denied(out)
     assert "RESOURCE_EXHAUSTED" in out or "MemoryError" in out or "Out of memory" in out, out
 
@@ -274,8 +373,20 @@ async def test_forged_huge_iopub_message_is_dropped() -> None:
         # The oversized frame is dropped with its pipe, so the cell's idle status may be lost too:
         # the run then ends at its deadline (a short one here) instead of hanging.
         result = await h.execute(code, ExecuteOptions(timeout=6, interrupt_grace_s=1))
-        peak_kib = int(next(line.split()[1] for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM")))
-        rss_kib = int(next(line.split()[1] for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmRSS")))
+        peak_kib = int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/self/status").read_text().splitlines()
+                if line.startswith("VmHWM")
+            )
+        )
+        rss_kib = int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/self/status").read_text().splitlines()
+                if line.startswith("VmRSS")
+            )
+        )
         assert peak_kib - rss_kib < 64 << 10, "the forged message was buffered by the server"
         assert "x" * 1000 not in result.stdout()
     finally:
@@ -290,20 +401,26 @@ CLI_CASES: list[tuple[str, str, list[str], int, str]] = [
     (
         "python-fork-loop",
         "import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(30); os._exit(0)",
-        ["--timeout", "20"], 4, "too_many_processes",
+        ["--timeout", "20"],
+        4,
+        "too_many_processes",
     ),
     (
         "shell-fork-bomb",
         "import subprocess\nsubprocess.run(['sh', '-c', 'b() { b | b & }; b'], timeout=3, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
         "raise RuntimeError('the bomb went off')",
-        ["--timeout", "20"], 4, "too_many_processes",
+        ["--timeout", "20"],
+        4,
+        "too_many_processes",
     ),
     ("oom-kill", "x = b'x' * (600 << 20)", ["--memory", "256M"], 4, "out_of_memory"),
     ("infinite-loop", "while True: pass", ["--timeout", "2"], 3, "timeout"),
     (
         "sigint-ignoring-loop",
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass",
-        ["--timeout", "2"], 3, "killed",
+        ["--timeout", "2"],
+        3,
+        "killed",
     ),
     ("output-flood", "for _ in range(200): print('x' * 10_000)", [], 0, "output_limit"),
     ("self-exit", "import os; os._exit(3)", [], 3, "crashed"),
@@ -311,8 +428,12 @@ CLI_CASES: list[tuple[str, str, list[str], int, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "code", "args", "exit_code", "reason"), CLI_CASES, ids=[c[0] for c in CLI_CASES])
-def test_cli_run(jaxtutor_run: Callable[..., RunResult], name: str, code: str, args: list[str], exit_code: int, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "code", "args", "exit_code", "reason"), CLI_CASES, ids=[c[0] for c in CLI_CASES]
+)
+def test_cli_run(
+    jaxtutor_run: Callable[..., RunResult], name: str, code: str, args: list[str], exit_code: int, reason: str
+) -> None:
     started = time.monotonic()
     res = jaxtutor_run(code, *args)
     assert (res.code, res.reason) == (exit_code, reason), (res.stdout[-2000:], res.stderr[-2000:])
@@ -330,7 +451,9 @@ def test_cli_raw_fd_writes_do_not_reach_the_host(jaxtutor_run: Callable[..., Run
 
 
 def test_cli_private_tmp_between_kernels(jaxtutor_run: Callable[..., RunResult]) -> None:
-    first = jaxtutor_run("open('/tmp/marker', 'w').write('x'); print(sorted(__import__('os').listdir('/tmp')))")
+    first = jaxtutor_run(
+        "open('/tmp/marker', 'w').write('x'); print(sorted(__import__('os').listdir('/tmp')))"
+    )
     assert first.code == 0
     second = jaxtutor_run("import os; print('present' if os.path.exists('/tmp/marker') else 'absent')")
     assert second.code == 0 and second.text.strip() == "absent"
@@ -359,8 +482,13 @@ def test_killing_the_server_kills_its_kernel(jaxtutor_run: Callable[..., RunResu
     cell.write_text("import time\nwhile True: time.sleep(1)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("JAXTUTOR_")}
     env.update(JAXTUTOR_RUNTIME_DIR=RUNTIME_DIR, JAXTUTOR_KERNEL_PYTHON=KERNEL_PYTHON)
-    server = subprocess.Popen([*_cli_prefix(), "run", str(cell), "--timeout", "60"], cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*_cli_prefix(), "run", str(cell), "--timeout", "60"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     new: Path | None = None
     try:
         end = time.monotonic() + 30
