@@ -147,7 +147,7 @@ def bwrap_args(
     args += ["--remount-ro", "/dev"]
     args += ["--size", str(lim.scratch_mb << 20), "--tmpfs", "/tmp"]  # noqa: S108 (private tmpfs)
     args += ["--remount-ro", "/"]
-    args += ["--chdir", "/tmp", "--seccomp"  # noqa: S108, str(SECCOMP_FD), "--"]
+    args += ["--chdir", "/tmp", "--seccomp", str(SECCOMP_FD), "--"]  # noqa: S108
     return args + list(kernel_cmd)
 
 

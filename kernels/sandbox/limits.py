@@ -38,7 +38,7 @@ class SandboxLimits:
     pids: int = 128
     """Processes and threads (pids cgroup). XLA starts ~17 threads per process on 2 cores."""
     cpus: float = 1.0
-    """CPU quota in cores (cpu cgroup); the kernel is also pinned to ceil(cpus) CPUs so XLA sizes its pools."""
+    """CPU quota in cores (cpu cgroup); also pinned to ceil(cpus) CPUs so XLA sizes its thread pools."""
     file_size_mb: int = 16
     """Largest file the kernel may write (RLIMIT_FSIZE; writes past it fail with EFBIG)."""
     open_files: int = 256
@@ -72,7 +72,7 @@ class SandboxLimits:
 
     @classmethod
     def from_options(cls, options: dict[str, Any] | None) -> SandboxLimits:
-        """Read ``sandbox_options`` (keys ``sandbox_memory_mb`` or ``memory_mb``, ``gpu_mode``...); unknown keys fail."""
+        """Read ``sandbox_options`` (``sandbox_memory_mb`` or ``memory_mb``...); unknown keys fail."""
         names = {f.name for f in fields(cls)}
         kwargs: dict[str, Any] = {}
         for key, value in (options or {}).items():

@@ -30,7 +30,7 @@ from kernels.outcomes import Reason
 from kernels.sandbox.argv import LaunchPlan, gpu_env, launch_command, pick_cpus
 from kernels.sandbox.cgroups import KernelCgroups, detect_layout
 from kernels.sandbox.limits import SandboxLimits
-from kernels.sandbox.seccomp import bpf_file
+from kernels.sandbox.seccomp_filter import bpf_file
 
 _cpu_rotation = itertools.count()
 SOCKET_KEYS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
@@ -45,7 +45,8 @@ def ensure_etc(runtime_dir: Path, user: pwd.struct_passwd) -> Path:
     etc = runtime_dir / "etc"
     etc.mkdir(mode=0o755, exist_ok=True)
     files = {
-        "passwd": f"root:x:0:0::/:/usr/sbin/nologin\n{user.pw_name}:x:{user.pw_uid}:{user.pw_gid}::/tmp:/usr/sbin/nologin\n",
+        "passwd": "root:x:0:0::/:/usr/sbin/nologin\n"
+        f"{user.pw_name}:x:{user.pw_uid}:{user.pw_gid}::/tmp:/usr/sbin/nologin\n",
         "group": f"root:x:0:\n{user.pw_name}:x:{user.pw_gid}:\n",
     }
     for name, text in files.items():
@@ -123,12 +124,26 @@ class SandboxProvisioner(LocalProvisioner):
             self._cgroups = KernelCgroups.create(layout, f"{kdir.name}.{self._starts}", limits)
         except OSError as exc:
             raise SandboxError(f"cannot create the kernel's cgroups ({type(exc).__name__})") from exc
+        try:
+            return self._finish_pre_launch(kwargs, opts, limits, user, kdir)
+        except BaseException:
+            self._remove_cgroups()
+            raise
+
+    def _finish_pre_launch(
+        self,
+        kwargs: dict[str, Any],
+        opts: dict[str, Any],
+        limits: SandboxLimits,
+        user: pwd.struct_passwd,
+        kdir: Path,
+    ) -> dict[str, Any]:
+        assert self._cgroups is not None
         self._baseline = self._cgroups.counters()
         runtime_dir = kdir.parent.parent
         try:
             seccomp_path = bpf_file(runtime_dir)
         except RuntimeError as exc:
-            self._remove_cgroups()
             raise SandboxError(str(exc)) from exc
         available = sorted(os.sched_getaffinity(0))
         plan = LaunchPlan(
@@ -164,9 +179,14 @@ class SandboxProvisioner(LocalProvisioner):
         kdir.chmod(0o2770)  # setgid: sockets belong to the server's group (umask 007 in the sandbox)
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
-        info = await super().launch_kernel(cmd, **kwargs)
-        opts, _ = self._config()
-        await self._seal(float(opts.get("ready_timeout_s") or 60.0))
+        try:
+            info = await super().launch_kernel(cmd, **kwargs)
+            opts, _ = self._config()
+            await self._seal(float(opts.get("ready_timeout_s") or 60.0))
+        except BaseException:
+            await self.kill()
+            self._remove_cgroups()  # jupyter-client calls no cleanup when the launch itself fails
+            raise
         return info
 
     async def _seal(self, timeout: float) -> None:
@@ -244,7 +264,7 @@ class SandboxProvisioner(LocalProvisioner):
 def classify_exit(
     code: int, counters: dict[str, int], limits: SandboxLimits | None
 ) -> tuple[Reason, dict[str, Any]]:
-    """Map bwrap's exit status (``128 + signal`` when the kernel was killed) and the cgroup counters to a Reason."""
+    """Map bwrap's exit status (``128 + signal`` if the kernel was killed) and cgroup counters to a Reason."""
     sig: int | None = None
     if code < 0:
         sig = -code

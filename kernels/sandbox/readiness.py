@@ -22,7 +22,7 @@ from kernels.sandbox.argv import LaunchPlan, launch_command
 from kernels.sandbox.cgroups import detect_layout, sweep_cgroups
 from kernels.sandbox.limits import SandboxLimits
 from kernels.sandbox.provisioner import ensure_etc, reachable_by_others
-from kernels.sandbox.seccomp import bpf_file, bpf_program
+from kernels.sandbox.seccomp_filter import bpf_file, bpf_program
 
 FIXED_BWRAP = (0, 12, 0)
 BWRAP_CVE = "CVE-2026-87766"

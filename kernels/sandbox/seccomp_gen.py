@@ -1,7 +1,7 @@
 """Builds the kernels' seccomp deny-list as a BPF program (a Flatpak-style policy).
 
 This file runs as a script under Debian's ``/usr/bin/python3`` (which can import ``python3-seccomp``;
-the venv cannot) and writes the BPF program to stdout. The host side lives in ``seccomp.py``.
+the venv cannot) and writes the BPF program to stdout. The host side lives in ``seccomp_filter.py``.
 Nothing here may import from the project.
 """
 
@@ -68,7 +68,8 @@ DENIED = [
     "adjtimex",
     "vhangup",
 ]
-#: CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWTIME
+#: CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+#: CLONE_NEWTIME
 CLONE_NEW_FLAGS = [
     0x00020000,
     0x02000000,

@@ -4,7 +4,8 @@ import httpx
 from fastapi import FastAPI
 
 from app.config import Settings
-from tests.web.conftest import api_token, csrf, login, make_user, wait_for
+
+from .conftest import api_token, csrf, login, make_user, wait_for
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -42,7 +43,7 @@ async def test_api_submit_and_poll(client: httpx.AsyncClient, app: FastAPI) -> N
         return body if body["status"] == "done" else None
 
     body = await wait_for(done)
-    assert body["verdict"] == "pass" and body["report"]["version"] == 1  # type: ignore[index]
+    assert body["verdict"] == "pass" and body["report"]["version"] == 1
     progress = (await client.get("/api/v1/me/progress", headers=h)).json()
     assert progress[0]["passed"] is True
 

@@ -5,7 +5,8 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.main import create_app
-from tests.web.conftest import BASE_URL, csrf, login, make_user, serve
+
+from .conftest import BASE_URL, csrf, login, make_user, serve
 
 
 async def test_signup_logs_in_with_safe_cookie(client: httpx.AsyncClient) -> None:

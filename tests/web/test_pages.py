@@ -5,7 +5,8 @@ from fastapi import FastAPI
 
 from app.config import Settings
 from app.models import Role
-from tests.web.conftest import csrf, htmx, login, make_user
+
+from .conftest import csrf, htmx, login, make_user
 
 
 async def test_catalog_groups_by_step_and_sets_security_headers(client: httpx.AsyncClient) -> None:

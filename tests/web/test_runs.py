@@ -6,7 +6,8 @@ import httpx
 from fastapi import FastAPI
 
 from app.config import Settings
-from tests.web.conftest import FakeProvider, htmx, login, make_user, next_poll
+
+from .conftest import FakeProvider, htmx, login, make_user, next_poll
 
 
 async def _run(client: httpx.AsyncClient, code: str) -> httpx.Response:

@@ -10,7 +10,8 @@ from app.config import Settings
 from app.models import Submission, SubmissionStatus
 from app.services.grading_jobs import GradingQueue
 from app.services.submissions import recover_interrupted
-from tests.web.conftest import FakeGrader, htmx, login, make_user, wait_for
+
+from .conftest import FakeGrader, htmx, login, make_user, wait_for
 
 GOOD = "def f(x):\n    return x + 1\n"
 BAD = "def f(x):\n    return x\n"
