@@ -13,7 +13,7 @@ class MLP(nnx.Module):
 
 
 def f(x, y):
-    """Train a fresh MLP for 10 Adam steps on (x, y); return the 10 training losses."""
+    """Train a fresh MLP for 5 Adam steps on (x, y); return the 5 training losses."""
     model = MLP(nnx.Rngs(0))
     optimizer = nnx.Optimizer(model, optax.adam(1e-2), wrt=nnx.Param)
 
@@ -27,5 +27,5 @@ def f(x, y):
         optimizer.update(model, grads)
         return loss
 
-    losses = [train_step(model, optimizer, x, y) for _ in range(10)]
+    losses = [train_step(model, optimizer, x, y) for _ in range(5)]
     return jnp.stack(losses)
