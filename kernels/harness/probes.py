@@ -69,7 +69,7 @@ def _classify_c(fn: Any) -> str | None:
             return f"numpy.random ({type(owner).__name__}.{name})"
         if owner is getattr(random, "_inst", None) or isinstance(owner, random.Random):
             return f"random.{name}"
-        if owner in (datetime.datetime, datetime.date) and name in ("now", "today", "utcnow"):
+        if (owner is datetime.datetime or owner is datetime.date) and name in ("now", "today", "utcnow"):
             return f"datetime.{name}"
     mod = getattr(fn, "__module__", None) or ""
     if mod == "time" and name in _CLOCK:
