@@ -9,6 +9,8 @@ timed out. A kernel that dies is reported with its reason; the caller turns that
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import hmac
 import json
 import time
@@ -26,6 +28,13 @@ HARNESS_MODULES = ("guard", "channel", "serialize", "context", "probes", "timing
 def harness_sources() -> dict[str, str]:
     pkg = resources.files("kernels.harness")
     return {name: (pkg / f"{name}.py").read_text(encoding="utf-8") for name in HARNESS_MODULES}
+
+
+@functools.cache
+def harness_digest() -> str:
+    """Changes whenever the harness changes: part of the reference cache key."""
+    digest = hashlib.sha256(json.dumps(harness_sources(), sort_keys=True).encode())
+    return digest.hexdigest()[:12]
 
 
 def bootstrap_cell(plan: dict[str, Any]) -> str:

@@ -85,6 +85,13 @@ def explain(exc: dict[str, Any], *, under_jit: bool = False) -> tuple[str, str]:
             "the code assigns into a JAX array in place (`x[i] = v`); JAX arrays are immutable",
             "use the functional update `x = x.at[i].set(v)` (or `.add`, `.mul`, ...)",
         )
+    if name == "ValueError" and "hashable" in msg.lower() and "Tracer" in msg:
+        return (
+            "a traced (changing) value is passed to a function that declares that argument static "
+            "(static_argnums/static_argnames), so jit would need a new compilation for every value",
+            "keep only configuration that rarely changes (sizes, modes, k) static; pass numbers that change per "
+            "call, such as a temperature or learning rate, as ordinary traced arguments",
+        )
     if name == "ValueError" and "hashable" in msg.lower():
         return (
             "a static argument is not hashable (a list, dict, array, or a mutable dataclass)",

@@ -7,16 +7,20 @@ the baseline by the lesson's threshold (that is the speedup check passing on the
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 
 from app.config import Settings
-from app.grader.pipeline import grade_lesson
+from app.grader.kernel_source import ColdKernels
+from app.grader.pipeline import ReferenceBroken, grade_lesson, reference_record
+from kernels.runtime import KernelStartError
 from app.lessons import load_catalog
 
 
 async def check_lessons(settings: Settings, ids: list[str]) -> int:
     catalog = load_catalog(settings.lesson_dirs)
+    kernels = ColdKernels()
     failures = 0
     for problem in catalog.problems:
         if not ids or problem.lesson in ids:
@@ -29,12 +33,20 @@ async def check_lessons(settings: Settings, ids: list[str]) -> int:
         failures += 1
     for lesson in lessons:
         t0 = time.monotonic()
-        sol = await grade_lesson(lesson, lesson.solution, settings)
         problems: list[str] = []
+        try:
+            await reference_record(lesson, settings, kernels)  # computed once, then both gradings share it
+        except (ReferenceBroken, KernelStartError) as exc:
+            failures += 1
+            print(f"FAIL    {lesson.id}: {exc}")
+            continue
+        sol, starter = await asyncio.gather(
+            grade_lesson(lesson, lesson.solution, settings, kernels),
+            grade_lesson(lesson, lesson.starter, settings, kernels),
+        )
         if sol.status != "pass":
             bad = [f"{c.name}: {c.message}" for c in sol.checks if c.status != "pass"]
             problems.append("solution does not pass: " + (sol.error or "; ".join(bad)))
-        starter = await grade_lesson(lesson, lesson.starter, settings)
         if starter.status == "pass":
             problems.append("starter passes every check (it must exhibit the lesson's problem)")
         statuses = {c.name: c.status for c in starter.checks}

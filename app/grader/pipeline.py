@@ -8,26 +8,25 @@ version), never in the kernel that runs the learner's code. Every submission get
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-
-import jax
 
 from app.config import Settings
 from app.grader.checks import compile as compile_checks
 from app.grader.checks import correctness, prng, program, purity, speedup, transforms
 from app.grader.checks.base import Evidence
-from app.grader.driver import HarnessRun, PhaseBudgets, run_harness
+from app.grader.driver import HarnessRun, PhaseBudgets, harness_digest, run_harness
 from app.grader.explain import explain
 from app.grader.report import CheckResult, Report
 from app.lessons.model import CHECK_NAMES, Lesson
-from kernels.launcher import KernelConfig, start_kernel
+from app.grader.kernel_source import ColdKernels, KernelSource
+from kernels.launcher import KernelConfig
+from kernels.pool import PoolFull
 from kernels.runtime import KernelHandle, KernelStartError
 
-KernelSource = Callable[[KernelConfig], Awaitable[KernelHandle]]
 MAX_SOURCE_BYTES = 256 * 1024
 
 
@@ -60,11 +59,14 @@ def budgets(settings: Settings, limits: dict[str, Any] | None = None) -> PhaseBu
 
 async def _with_kernel(source: KernelSource, config: KernelConfig, plan: dict[str, Any],
                        phase_budgets: PhaseBudgets) -> HarnessRun:
-    kernel = await source(config)
+    try:
+        kernel = await source.acquire(config)
+    except PoolFull as exc:
+        raise KernelStartError(str(exc)) from exc
     try:
         return await run_harness(kernel, plan, phase_budgets)
     finally:
-        await kernel.shutdown()
+        await source.release(kernel)
 
 
 # -- lessons ----------------------------------------------------------------------------------------
@@ -90,7 +92,8 @@ def _plan(lesson: Lesson, source: str, role: str) -> dict[str, Any]:
 async def reference_record(lesson: Lesson, settings: Settings, source: KernelSource) -> dict[str, Any]:
     """Observations of the reference solution, computed once per lesson version and cached."""
     cache_dir = settings.reference_cache_dir
-    key = f"{lesson.id}-{lesson.content_hash}-jax{jax.__version__}-{'gpu' if _has_gpu() else 'cpu'}.json"
+    key = (f"{lesson.id}-{lesson.content_hash}-h{harness_digest()}-jax{_jax_version()}-"
+           f"{'gpu' if _has_gpu() else 'cpu'}.json")
     path = cache_dir / key
     if path.exists():
         try:
@@ -119,35 +122,55 @@ class ReferenceBroken(RuntimeError):
         super().__init__(f"the reference solution of lesson {lesson_id!r} failed: {detail}")
 
 
+async def _discard(task: asyncio.Future[KernelHandle], src: KernelSource) -> None:
+    try:
+        kernel = await task
+    except Exception:
+        return
+    await src.release(kernel)
+
+
+def _jax_version() -> str:
+    from importlib.metadata import version
+
+    return version("jax")
+
+
 def _has_gpu() -> bool:
     return any(Path("/dev").glob("nvidia[0-9]*"))
 
 
-async def grade_lesson(lesson: Lesson, code: str, settings: Settings, source: KernelSource | None = None,
-                       *, role_label: str = "submission") -> Report:
-    src = source or start_kernel
+async def grade_lesson(lesson: Lesson, code: str, settings: Settings,
+                       source: KernelSource | None = None) -> Report:
+    src = source or ColdKernels()
     started = time.monotonic()
     report = Report(lesson=lesson.id)
     if len(code.encode()) > MAX_SOURCE_BYTES:
         report.error = f"The submission is larger than {MAX_SOURCE_BYTES // 1024} KiB."
         return report
+    config = kernel_config(settings, device_count=lesson.meta.kernel.device_count)
+    # Start the submission's kernel while the reference record is loaded (or computed).
+    kernel_task = asyncio.ensure_future(src.acquire(config))
     try:
         ref = await reference_record(lesson, settings, src)
-    except KernelStartError as exc:
-        report.error = f"The grader could not start a kernel: {exc}"
-        return report
-    except ReferenceBroken as exc:
-        report.error = f"This lesson is broken ({exc}); please tell your instructor."
+    except (KernelStartError, ReferenceBroken) as exc:
+        await _discard(kernel_task, src)
+        report.error = (f"The grader could not start a kernel: {exc}" if isinstance(exc, KernelStartError)
+                        else f"This lesson is broken ({exc}); please tell your instructor.")
         return report
     report.timings["reference_s"] = time.monotonic() - started
-    config = kernel_config(settings, device_count=lesson.meta.kernel.device_count)
     t0 = time.monotonic()
     try:
-        run = await _with_kernel(src, config, _plan(lesson, code, "submission"),
-                                 budgets(settings, lesson.meta.limits.model_dump()))
-    except KernelStartError as exc:
+        kernel = await kernel_task
+    except (KernelStartError, PoolFull) as exc:
         report.error = f"The grader could not start a kernel: {exc}"
         return report
+    report.timings["kernel_wait_s"] = time.monotonic() - t0
+    try:
+        run = await run_harness(kernel, _plan(lesson, code, "submission"),
+                                budgets(settings, lesson.meta.limits.model_dump()))
+    finally:
+        await src.release(kernel)
     report.timings["grading_s"] = time.monotonic() - t0
     _fill(report, run, _check_cfgs(lesson), ref, tuple(lesson.meta.static_argnums), report_only_speedup=False)
     report.timings["total_s"] = time.monotonic() - started
@@ -170,7 +193,7 @@ def defined_names(source: str) -> set[str]:
 async def grade_free_code(source: str, settings: Settings, *, entry: str = "f", static_argnums: tuple[int, ...] = (),
                           min_speedup: float | None = None, kernel_source: KernelSource | None = None,
                           device_count: int = 0) -> Report:
-    src = kernel_source or start_kernel
+    src = kernel_source or ColdKernels()
     started = time.monotonic()
     report = Report()
     names = defined_names(source)
@@ -270,7 +293,7 @@ def _fill(report: Report, run: HarnessRun, checks: dict[str, dict[str, Any]], re
         blocker = None
         if name != "correctness" and calls_problem:
             blocker = calls_problem
-        elif name in ("retrace", "vectorization", "structure") and jit_problem:
+        elif name in ("vectorization", "structure") and jit_problem:
             blocker = jit_problem
         if blocker:
             report.checks.append(CheckResult(name=name, status="skip", message=blocker,

@@ -168,15 +168,22 @@ def _calls(ctx: GradeContext) -> dict[str, Any]:
         except ValueError:
             pass
         t0 = ctx.p["perf_counter"]()
+        ctx.compile_events = []
         try:
             out = ctx.call(ctx.entry, args)
         except BaseException as exc:  # noqa: BLE001
+            ctx.compile_events = None
             entry_result["error"] = describe_exception(exc)
             results.append(entry_result)
             if entry_result["error"]["base_exception"]:
                 raise
             break
         entry_result["ms"] = (ctx.p["perf_counter"]() - t0) * 1000
+        events = ctx.compile_events or []
+        ctx.compile_events = None
+        entry_result["compiles"] = events.count("compile")
+        entry_result["traces"] = events.count("trace")
+        entry_result["signature"] = probes.signature(args, ctx.static)
         ctx.eager_outputs[seed] = out
         entry_result["output"] = describe(out)
         results.append(entry_result)

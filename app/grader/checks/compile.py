@@ -42,16 +42,22 @@ def evaluate_retrace(ev: Evidence) -> CheckResult:
     problem = phase_problem(ev, name, "retrace", "Calling your jitted function repeatedly")
     if problem:
         return problem
-    data = ev.sub.data("retrace") or {}
-    ref_data = (ev.ref or {}).get("retrace") or {}
+    data = dict(ev.sub.data("retrace") or {})
+    data["calls_as_written"] = (ev.sub.data("calls") or {}).get("calls", [])
+    ref_data = dict((ev.ref or {}).get("retrace") or {})
+    ref_data["calls_as_written"] = ((ev.ref or {}).get("calls") or {}).get("calls", [])
     calls, sub_extra, ref_extra = [], 0, 0
     for key in ("calls", "calls_as_written"):
-        these = data.get(key, [])
+        these = data.get(key) or []
+        if not these:
+            continue
         extra = max(_after_first(these, "compiles"), _after_first(these, "traces"))
         rc = ref_data.get(key, [])
         r_extra = max(_after_first(rc, "compiles"), _after_first(rc, "traces"))
         if extra - r_extra > sub_extra - ref_extra or not calls:
             calls, sub_extra, ref_extra = these, extra, r_extra
+    if not calls:
+        return result(ev, name, "skip", "Not checked: your function could not be called repeatedly.")
     figures = {"calls": len(calls), "compiles_per_call": [c.get("compiles", 0) for c in calls],
                "traces_per_call": [c.get("traces", 0) for c in calls], "reference_recompiles": ref_extra}
     if sub_extra > ref_extra:
@@ -70,4 +76,7 @@ def evaluate_retrace(ev: Evidence) -> CheckResult:
         detail = f" JAX said: {expl[0][:300]}" if expl else ""
         return result(ev, name, "fail", f"Your function was compiled again on call {bad + 1} of {len(calls)} "
                       f"({sub_extra} extra compilation(s)). {reason}{detail}", **figures)
+    if "error_jit" in data:
+        return result(ev, name, "skip", "Not checked under jax.jit: your function must work under jax.jit first "
+                      "(see the jit check). Called as written, it did not recompile.", **figures)
     return result(ev, name, "pass", f"Compiled once and reused for all {len(calls)} calls.", **figures)
