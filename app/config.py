@@ -34,9 +34,7 @@ class Settings(BaseSettings):
         description="DEVELOPMENT ONLY. Run learner code in plain, unsandboxed kernels. Never on a shared host.",
     )
     kernel_python: str = Field("", description="Interpreter for kernels (default: the server's venv python).")
-    kernel_ready_timeout_s: float = Field(
-        60.0, description="Seconds a kernel may take to answer kernel_info."
-    )
+    kernel_ready_timeout_s: float = Field(60.0, description="Seconds a kernel may take to answer kernel_info.")
     kernel_max_message_bytes: int = Field(64 << 20, description="Largest message accepted from a kernel.")
     run_timeout_s: float = Field(30.0, description="Wall time of one Run (cell) before it is interrupted.")
     run_output_limit_chars: int = Field(200_000, description="Output characters kept per Run.")
@@ -49,24 +47,18 @@ class Settings(BaseSettings):
     sandbox_file_size_mb: int = Field(16, description="Largest file a kernel may write (RLIMIT_FSIZE).")
     sandbox_open_files: int = Field(256, description="Open file descriptors per kernel (RLIMIT_NOFILE).")
     sandbox_scratch_mb: int = Field(64, description="Size of the kernel's private writable /tmp.")
-    gpu_mode: str = Field(
-        "exclusive", description="GPU sharing: 'exclusive' (one GPU per kernel) or 'shared'."
-    )
+    gpu_mode: str = Field("exclusive", description="GPU sharing: 'exclusive' (one GPU per kernel) or 'shared'.")
     gpu_memory_fraction: float = Field(0.45, description="Per-kernel GPU memory fraction in shared mode.")
 
     # --- grading ---------------------------------------------------------------------------------
     grade_total_timeout_s: float = Field(120.0, description="Hard wall-clock limit for one grading.")
     grade_load_timeout_s: float = Field(15.0, description="Time to import and define the submission.")
-    grade_phase_timeout_s: float = Field(
-        20.0, description="Default time per grading phase (a lesson may override)."
-    )
+    grade_phase_timeout_s: float = Field(20.0, description="Default time per grading phase (a lesson may override).")
     grade_compile_timeout_s: float = Field(
         20.0, description="Time to trace and compile the submission once (unrolled loops compile slowly)."
     )
     grade_output_limit_chars: int = Field(20_000, description="Learner output kept from one grading.")
-    compilation_cache: bool = Field(
-        True, description="Persistent XLA cache for reference and baseline compiles."
-    )
+    compilation_cache: bool = Field(True, description="Persistent XLA cache for reference and baseline compiles.")
 
     # --- web server (app.main, app.services) ----------------------------------------------------
     database_url: str = Field(
@@ -74,9 +66,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the database; empty means a SQLite file in data_dir. "
         "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
     )
-    auto_migrate: bool = Field(
-        True, description="Apply database migrations (alembic upgrade head) at start-up."
-    )
+    auto_migrate: bool = Field(True, description="Apply database migrations (alembic upgrade head) at start-up.")
     signup_mode: str = Field(
         "open",
         pattern=r"^(open|invite|closed)$",
@@ -84,26 +74,14 @@ class Settings(BaseSettings):
         "invite_code) or 'closed' (accounts only from `jaxtutor users create`).",
     )
     invite_code: str = Field("", description="Code a new learner must give when signup_mode is 'invite'.")
-    cookie_secure: bool = Field(
-        True, description="Mark cookies Secure (HTTPS only). Turn off only for plain-HTTP dev."
-    )
+    cookie_secure: bool = Field(True, description="Mark cookies Secure (HTTPS only). Turn off only for plain-HTTP dev.")
     session_max_age_s: int = Field(14 * 24 * 3600, gt=0, description="Lifetime of a login session cookie.")
-    max_code_bytes: int = Field(
-        256 * 1024, gt=0, description="Largest code accepted by Run or Submit (413 beyond)."
-    )
-    max_request_bytes: int = Field(
-        1 << 20, gt=0, description="Largest request body accepted at all (413 beyond)."
-    )
-    submit_rate_per_minute: int = Field(
-        10, gt=0, description="Submissions one learner may make per minute (429)."
-    )
+    max_code_bytes: int = Field(256 * 1024, gt=0, description="Largest code accepted by Run or Submit (413 beyond).")
+    max_request_bytes: int = Field(1 << 20, gt=0, description="Largest request body accepted at all (413 beyond).")
+    submit_rate_per_minute: int = Field(10, gt=0, description="Submissions one learner may make per minute (429).")
     run_rate_per_minute: int = Field(60, gt=0, description="Runs one learner may start per minute (429).")
-    login_rate_per_minute: int = Field(
-        20, gt=0, description="Login/sign-up attempts per client address per minute."
-    )
-    grading_workers: int = Field(
-        1, ge=1, le=64, description="Submissions graded concurrently by this server."
-    )
+    login_rate_per_minute: int = Field(20, gt=0, description="Login/sign-up attempts per client address per minute.")
+    grading_workers: int = Field(1, ge=1, le=64, description="Submissions graded concurrently by this server.")
     grading_max_attempts: int = Field(
         2,
         ge=1,
@@ -112,12 +90,8 @@ class Settings(BaseSettings):
     session_kernel_idle_s: float = Field(
         900.0, gt=0, description="A learner's Run kernel is shut down after this many idle seconds."
     )
-    max_session_kernels: int = Field(
-        8, ge=1, description="Run kernels alive at once on this server (503 beyond)."
-    )
-    poll_interval_ms: int = Field(
-        400, ge=50, description="How often the page polls a running Run or grading."
-    )
+    max_session_kernels: int = Field(8, ge=1, description="Run kernels alive at once on this server (503 beyond).")
+    poll_interval_ms: int = Field(400, ge=50, description="How often the page polls a running Run or grading.")
 
     def kernel_python_path(self) -> str:
         import sys

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from app.config import Settings
 from app.grader.kernel_source import ColdKernels
@@ -44,10 +45,10 @@ class PrestartedKernels:
 
 def _pct(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-def _burn(stop: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
+def _burn(stop: Any) -> None:
     x = 0
     while not stop.is_set():
         for i in range(100_000):
@@ -58,7 +59,8 @@ async def main(args: argparse.Namespace) -> int:
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="jtbench")))
     settings.ensure_dirs()
     catalog = load_catalog(settings.lesson_dirs)
-    lessons = [l for l in catalog.ordered() if not args.lessons or l.id in args.lessons.split(",")]
+    wanted = args.lessons.split(",") if args.lessons else []
+    lessons = [lesson for lesson in catalog.ordered() if not wanted or lesson.id in wanted]
     cold = ColdKernels()
     print(f"{'lesson':<34} {'warm p50':>9} {'warm p95':>9} {'cold p50':>9} {'cold p95':>9}  verdict")
     all_warm: list[float] = []
@@ -79,10 +81,14 @@ async def main(args: argparse.Namespace) -> int:
             cold_t.append(time.perf_counter() - t0)
         all_warm += warm_t
         all_cold += cold_t
-        print(f"{lesson.id:<34} {statistics.median(warm_t):9.2f} {_pct(warm_t, .95):9.2f} "
-              f"{statistics.median(cold_t):9.2f} {_pct(cold_t, .95):9.2f}  {verdict}")
-    print(f"{'ALL (seconds)':<34} {statistics.median(all_warm):9.2f} {_pct(all_warm, .95):9.2f} "
-          f"{statistics.median(all_cold):9.2f} {_pct(all_cold, .95):9.2f}")
+        print(
+            f"{lesson.id:<34} {statistics.median(warm_t):9.2f} {_pct(warm_t, 0.95):9.2f} "
+            f"{statistics.median(cold_t):9.2f} {_pct(cold_t, 0.95):9.2f}  {verdict}"
+        )
+    print(
+        f"{'ALL (seconds)':<34} {statistics.median(all_warm):9.2f} {_pct(all_warm, 0.95):9.2f} "
+        f"{statistics.median(all_cold):9.2f} {_pct(all_cold, 0.95):9.2f}"
+    )
 
     if args.stability:
         stop = multiprocessing.Event()
@@ -98,8 +104,10 @@ async def main(args: argparse.Namespace) -> int:
                 distinct = len(set(verdicts))
                 same = max(verdicts.count(v) for v in set(verdicts))
                 unstable += distinct > 1
-                print(f"stability {lesson.id:<34} {same}/{len(verdicts)} identical verdicts"
-                      + ("" if distinct == 1 else f"  VARIED: {sorted(set(verdicts))}"))
+                print(
+                    f"stability {lesson.id:<34} {same}/{len(verdicts)} identical verdicts"
+                    + ("" if distinct == 1 else f"  VARIED: {sorted(set(verdicts))}")
+                )
         finally:
             stop.set()
             burner.join(timeout=5)

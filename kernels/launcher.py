@@ -14,7 +14,6 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,7 +66,7 @@ def kernel_env(config: KernelConfig, channel_key: str) -> dict[str, str]:
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
-        "HOME": "/tmp",
+        "HOME": "/tmp",  # noqa: S108 - the sandbox's private, sized tmpfs
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",

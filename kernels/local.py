@@ -18,7 +18,7 @@ from traitlets import Unicode
 from kernels.outcomes import Reason
 
 
-class UnsafeLocalProvisioner(LocalProvisioner):  # type: ignore[misc]
+class UnsafeLocalProvisioner(LocalProvisioner):
     kernel_dir = Unicode("", config=True)
     options = Unicode("{}", config=True)
 

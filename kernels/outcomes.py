@@ -116,8 +116,10 @@ def plain_message(reason: Reason, **figures: Any) -> str:
         if sig:
             return f"The kernel crashed (signal {sig}); its state is lost."
         code = figures.get("exit_code")
-        return f"The kernel exited (exit code {code}); its state is lost." if code is not None else (
-            "The kernel exited unexpectedly; its state is lost."
+        return (
+            f"The kernel exited (exit code {code}); its state is lost."
+            if code is not None
+            else ("The kernel exited unexpectedly; its state is lost.")
         )
     if reason is Reason.SANDBOX_UNAVAILABLE:
         return f"No sandbox could be started: {figures.get('why', 'unknown reason')}"

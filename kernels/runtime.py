@@ -106,7 +106,7 @@ class KernelHandle:
         if callable(inspect):
             result = inspect()
             if result is not None:
-                return result  # type: ignore[no-any-return]
+                return result
         return None
 
     async def is_alive(self) -> bool:

@@ -13,8 +13,12 @@ def sandbox_refusal() -> str | None:
     from kernels.sandbox.readiness import check_sandbox
 
     settings = Settings()
-    report = check_sandbox(user=settings.sandbox_user, runtime_dir=settings.runtime_dir,
-                           python=settings.kernel_python_path(), smoke=True)
+    report = check_sandbox(
+        user=settings.sandbox_user,
+        runtime_dir=settings.runtime_dir,
+        python=settings.kernel_python_path(),
+        smoke=True,
+    )
     return None if report.ready else report.reason
 
 

@@ -58,13 +58,19 @@ def _read(path: Path) -> str | None:
 def _sandbox_refusal(settings: Settings) -> str | None:
     """Why grading must refuse to run (no sandbox), or None."""
     if settings.unsafe_no_sandbox:
-        print("WARNING: JAXTUTOR_UNSAFE_NO_SANDBOX is set: learner code runs WITHOUT a sandbox. "
-              "Development only.", file=sys.stderr)
+        print(
+            "WARNING: JAXTUTOR_UNSAFE_NO_SANDBOX is set: learner code runs WITHOUT a sandbox. Development only.",
+            file=sys.stderr,
+        )
         return None
     from kernels.sandbox.readiness import check_sandbox
 
-    report = check_sandbox(user=settings.sandbox_user, runtime_dir=settings.runtime_dir,
-                           python=settings.kernel_python_path(), smoke=False)
+    report = check_sandbox(
+        user=settings.sandbox_user,
+        runtime_dir=settings.runtime_dir,
+        python=settings.kernel_python_path(),
+        smoke=False,
+    )
     return None if report.ready else report.reason + " (see `jaxtutor doctor`)"
 
 
@@ -98,8 +104,9 @@ def _check(args: argparse.Namespace) -> int:
         print(f"jaxtutor: refusing to run untrusted code: {why}", file=sys.stderr)
         return 2
     settings.ensure_dirs()
-    report = asyncio.run(grade_free_code(source, settings, entry=args.entry, static_argnums=static,
-                                         min_speedup=args.min_speedup))
+    report = asyncio.run(
+        grade_free_code(source, settings, entry=args.entry, static_argnums=static, min_speedup=args.min_speedup)
+    )
     return _print_report(report, args.json)
 
 
@@ -125,8 +132,16 @@ def _grade(args: argparse.Namespace) -> int:
 def _lessons_list(args: argparse.Namespace) -> int:
     settings = Settings()
     catalog = load_catalog(settings.lesson_dirs)
-    rows = [{"id": lesson.id, "title": lesson.meta.title, "step": lesson.meta.step, "order": lesson.meta.order,
-             "checks": lesson.meta.checks.enabled()} for lesson in catalog.ordered()]
+    rows = [
+        {
+            "id": lesson.id,
+            "title": lesson.meta.title,
+            "step": lesson.meta.step,
+            "order": lesson.meta.order,
+            "checks": lesson.meta.checks.enabled(),
+        }
+        for lesson in catalog.ordered()
+    ]
     if args.json:
         print(json.dumps({"lessons": rows, "problems": [str(p) for p in catalog.problems]}, indent=2))
     else:

@@ -36,16 +36,24 @@ def compare(got: dict[str, Any], want: dict[str, Any], rtol: float | None, atol:
     if got["treedef"] != want["treedef"]:
         if want["treedef"] == "PyTreeDef(*)" and got["treedef"] == "PyTreeDef(None)":
             return "your function returned None; did you forget a `return`?"
-        return (f"the output's structure differs: expected {want['treedef']}, got {got['treedef']}. "
-                "Return the same containers (tuple/dict/list) in the same order as the task asks")
+        return (
+            f"the output's structure differs: expected {want['treedef']}, got {got['treedef']}. "
+            "Return the same containers (tuple/dict/list) in the same order as the task asks"
+        )
     for g, w in zip(got["leaves"], want["leaves"], strict=True):
         where = f"output{g['path']}" if g["path"] else "the output"
         if w.get("kind") == "array":
             if g.get("kind") == "scalar":
-                g = {**g, "kind": "array", "dtype": w["dtype"], "shape": [],
-                     "data": base64.b64encode(np.asarray(g["value"], dtype=w["dtype"]).tobytes()).decode()}
+                g = {
+                    **g,
+                    "kind": "array",
+                    "dtype": w["dtype"],
+                    "shape": [],
+                    "data": base64.b64encode(np.asarray(g["value"], dtype=w["dtype"]).tobytes()).decode(),
+                }
             if g.get("kind") != "array":
-                return f"{where} should be an array ({w['dtype']}{w['shape']}) but is a {g.get('pytype', g.get('kind'))}"
+                kind = g.get("pytype", g.get("kind"))
+                return f"{where} should be an array ({w['dtype']}{w['shape']}) but is a {kind}"
             if list(g["shape"]) != list(w["shape"]):
                 return f"{where} has shape {tuple(g['shape'])}, expected {tuple(w['shape'])}"
             if g["dtype"] != w["dtype"]:
@@ -67,21 +75,31 @@ def compare(got: dict[str, Any], want: dict[str, Any], rtol: float | None, atol:
                 close = np.isclose(ga, wa, rtol=rt, atol=at, equal_nan=True)
                 if not close.all():
                     frac = 1.0 - float(close.mean())
-                    return (f"{where} differs from the expected values in {frac:.0%} of its elements "
-                            f"(beyond rtol={rt:g}, atol={at:g})")
+                    return (
+                        f"{where} differs from the expected values in {frac:.0%} of its elements "
+                        f"(beyond rtol={rt:g}, atol={at:g})"
+                    )
             elif not np.array_equal(ga, wa):
                 return f"{where} has different values than expected"
         elif w.get("kind") == "scalar":
             if g.get("kind") == "array" and g.get("shape") == []:
                 ga = to_array(g)
                 assert ga is not None
-                if not np.isclose(float(ga), float(w["value"]) if not isinstance(w["value"], str) else float("nan"),
-                                  rtol=rtol or 1e-5, atol=atol or 1e-6, equal_nan=True):
+                if not np.isclose(
+                    float(ga),
+                    float(w["value"]) if not isinstance(w["value"], str) else float("nan"),
+                    rtol=rtol or 1e-5,
+                    atol=atol or 1e-6,
+                    equal_nan=True,
+                ):
                     return f"{where} has a different value than expected"
             elif g.get("kind") != "scalar" or g.get("value") != w.get("value"):
-                if g.get("kind") == "scalar" and isinstance(g.get("value"), int | float) and isinstance(
-                    w.get("value"), int | float
-                ) and np.isclose(g["value"], w["value"], rtol=rtol or 1e-5, atol=atol or 1e-6):
+                if (
+                    g.get("kind") == "scalar"
+                    and isinstance(g.get("value"), int | float)
+                    and isinstance(w.get("value"), int | float)
+                    and np.isclose(g["value"], w["value"], rtol=rtol or 1e-5, atol=atol or 1e-6)
+                ):
                     continue
                 return f"{where} has a different value than expected"
         elif g.get("kind") != w.get("kind") or g.get("pytype") != w.get("pytype"):

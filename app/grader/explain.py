@@ -103,12 +103,21 @@ def explain(exc: dict[str, Any], *, under_jit: bool = False) -> tuple[str, str]:
             "check which axes you combine; use `x[:, None]`/`jnp.expand_dims` to broadcast explicitly, and "
             "`chex.assert_shape` to pin shapes down while debugging",
         )
-    if name == "FloatingPointError" or "nan" in msg.lower() and "debug_nans" in msg:
-        return ("the computation produced NaN or Inf", "guard divisions and logs (`jnp.where`, `eps`), clip inputs")
+    if name == "FloatingPointError" or ("nan" in msg.lower() and "debug_nans" in msg):
+        return (
+            "the computation produced NaN or Inf",
+            "guard divisions and logs (`jnp.where`, `eps`), clip inputs",
+        )
     if "RESOURCE_EXHAUSTED" in msg or name == "MemoryError":
-        return ("the computation ran out of memory", "use smaller intermediates, `jax.checkpoint`, or batching")
+        return (
+            "the computation ran out of memory",
+            "use smaller intermediates, `jax.checkpoint`, or batching",
+        )
     if name in ("ModuleNotFoundError", "ImportError"):
-        return (f"an import failed: {msg[:200]}", "use only the installed packages (jax, flax, optax, numpy, ...)")
+        return (
+            f"an import failed: {msg[:200]}",
+            "use only the installed packages (jax, flax, optax, numpy, ...)",
+        )
     if name == "NameError":
         return (f"{msg[:200]}", "define the name (or import it) before using it")
     first = msg.splitlines()[0][:300] if msg else ""

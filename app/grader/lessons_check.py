@@ -14,8 +14,8 @@ import time
 from app.config import Settings
 from app.grader.kernel_source import ColdKernels
 from app.grader.pipeline import ReferenceBroken, grade_lesson, reference_record
-from kernels.runtime import KernelStartError
 from app.lessons import load_catalog
+from kernels.runtime import KernelStartError
 
 
 async def check_lessons(settings: Settings, ids: list[str]) -> int:

@@ -20,9 +20,9 @@ from app.grader.checks import correctness, prng, program, purity, speedup, trans
 from app.grader.checks.base import Evidence
 from app.grader.driver import HarnessRun, PhaseBudgets, harness_digest, run_harness
 from app.grader.explain import explain
+from app.grader.kernel_source import ColdKernels, KernelSource
 from app.grader.report import CheckResult, Report
 from app.lessons.model import CHECK_NAMES, Lesson
-from app.grader.kernel_source import ColdKernels, KernelSource
 from kernels.launcher import KernelConfig
 from kernels.pool import PoolFull
 from kernels.runtime import KernelHandle, KernelStartError
@@ -57,8 +57,9 @@ def budgets(settings: Settings, limits: dict[str, Any] | None = None) -> PhaseBu
     )
 
 
-async def _with_kernel(source: KernelSource, config: KernelConfig, plan: dict[str, Any],
-                       phase_budgets: PhaseBudgets) -> HarnessRun:
+async def _with_kernel(
+    source: KernelSource, config: KernelConfig, plan: dict[str, Any], phase_budgets: PhaseBudgets
+) -> HarnessRun:
     try:
         kernel = await source.acquire(config)
     except PoolFull as exc:
@@ -92,8 +93,10 @@ def _plan(lesson: Lesson, source: str, role: str) -> dict[str, Any]:
 async def reference_record(lesson: Lesson, settings: Settings, source: KernelSource) -> dict[str, Any]:
     """Observations of the reference solution, computed once per lesson version and cached."""
     cache_dir = settings.reference_cache_dir
-    key = (f"{lesson.id}-{lesson.content_hash}-h{harness_digest()}-jax{_jax_version()}-"
-           f"{'gpu' if _has_gpu() else 'cpu'}.json")
+    key = (
+        f"{lesson.id}-{lesson.content_hash}-h{harness_digest()}-jax{_jax_version()}-"
+        f"{'gpu' if _has_gpu() else 'cpu'}.json"
+    )
     path = cache_dir / key
     if path.exists():
         try:
@@ -101,8 +104,12 @@ async def reference_record(lesson: Lesson, settings: Settings, source: KernelSou
         except (OSError, ValueError):
             pass
     config = kernel_config(settings, device_count=lesson.meta.kernel.device_count, purpose="reference")
-    run = await _with_kernel(source, config, _plan(lesson, lesson.solution, "reference"),
-                             budgets(settings, lesson.meta.limits.model_dump()))
+    run = await _with_kernel(
+        source,
+        config,
+        _plan(lesson, lesson.solution, "reference"),
+        budgets(settings, lesson.meta.limits.model_dump()),
+    )
     problems = [n for n in run.order if run.error(n)]
     if run.died or run.timed_out_phase or run.tamper or problems or not run.done:
         raise ReferenceBroken(lesson.id, run)
@@ -117,8 +124,11 @@ async def reference_record(lesson: Lesson, settings: Settings, source: KernelSou
 class ReferenceBroken(RuntimeError):
     def __init__(self, lesson_id: str, run: HarnessRun) -> None:
         errs = {n: run.error(n) for n in run.order if run.error(n)}
-        detail = run.timed_out_phase and f"timed out in {run.timed_out_phase}" or (
-            run.died and run.died[1]) or json.dumps(errs)[:500]
+        detail = (
+            (run.timed_out_phase and f"timed out in {run.timed_out_phase}")
+            or (run.died and run.died[1])
+            or json.dumps(errs)[:500]
+        )
         super().__init__(f"the reference solution of lesson {lesson_id!r} failed: {detail}")
 
 
@@ -140,8 +150,7 @@ def _has_gpu() -> bool:
     return any(Path("/dev").glob("nvidia[0-9]*"))
 
 
-async def grade_lesson(lesson: Lesson, code: str, settings: Settings,
-                       source: KernelSource | None = None) -> Report:
+async def grade_lesson(lesson: Lesson, code: str, settings: Settings, source: KernelSource | None = None) -> Report:
     src = source or ColdKernels()
     started = time.monotonic()
     report = Report(lesson=lesson.id)
@@ -155,8 +164,11 @@ async def grade_lesson(lesson: Lesson, code: str, settings: Settings,
         ref = await reference_record(lesson, settings, src)
     except (KernelStartError, ReferenceBroken) as exc:
         await _discard(kernel_task, src)
-        report.error = (f"The grader could not start a kernel: {exc}" if isinstance(exc, KernelStartError)
-                        else f"This lesson is broken ({exc}); please tell your instructor.")
+        report.error = (
+            f"The grader could not start a kernel: {exc}"
+            if isinstance(exc, KernelStartError)
+            else f"This lesson is broken ({exc}); please tell your instructor."
+        )
         return report
     report.timings["reference_s"] = time.monotonic() - started
     t0 = time.monotonic()
@@ -167,8 +179,9 @@ async def grade_lesson(lesson: Lesson, code: str, settings: Settings,
         return report
     report.timings["kernel_wait_s"] = time.monotonic() - t0
     try:
-        run = await run_harness(kernel, _plan(lesson, code, "submission"),
-                                budgets(settings, lesson.meta.limits.model_dump()))
+        run = await run_harness(
+            kernel, _plan(lesson, code, "submission"), budgets(settings, lesson.meta.limits.model_dump())
+        )
     finally:
         await src.release(kernel)
     report.timings["grading_s"] = time.monotonic() - t0
@@ -190,15 +203,28 @@ def defined_names(source: str) -> set[str]:
     return names
 
 
-async def grade_free_code(source: str, settings: Settings, *, entry: str = "f", static_argnums: tuple[int, ...] = (),
-                          min_speedup: float | None = None, kernel_source: KernelSource | None = None,
-                          device_count: int = 0) -> Report:
+async def grade_free_code(
+    source: str,
+    settings: Settings,
+    *,
+    entry: str = "f",
+    static_argnums: tuple[int, ...] = (),
+    min_speedup: float | None = None,
+    kernel_source: KernelSource | None = None,
+    device_count: int = 0,
+) -> Report:
     src = kernel_source or ColdKernels()
     started = time.monotonic()
     report = Report()
     names = defined_names(source)
-    checks: dict[str, dict[str, Any]] = {"correctness": {"weight": 3.0}, "purity": {}, "prng": {}, "jit": {},
-                                         "retrace": {}, "vectorization": {}}
+    checks: dict[str, dict[str, Any]] = {
+        "correctness": {"weight": 3.0},
+        "purity": {},
+        "prng": {},
+        "jit": {},
+        "retrace": {},
+        "vectorization": {},
+    }
     if "baseline" in names:
         threshold = min_speedup if min_speedup is not None else 1.0
         checks["speedup"] = {"weight": 2.0, "cpu": threshold, "gpu": threshold, "jit_submission": False}
@@ -229,19 +255,28 @@ async def grade_free_code(source: str, settings: Settings, *, entry: str = "f", 
 
 
 # -- verdicts ------------------------------------------------------------------------------------------
-def _fill(report: Report, run: HarnessRun, checks: dict[str, dict[str, Any]], ref: dict[str, Any] | None,
-          static: tuple[int, ...], *, report_only_speedup: bool) -> None:
+def _fill(
+    report: Report,
+    run: HarnessRun,
+    checks: dict[str, dict[str, Any]],
+    ref: dict[str, Any] | None,
+    static: tuple[int, ...],
+    *,
+    report_only_speedup: bool,
+) -> None:
     report.output = _clean_output(run.output)
     report.timings.update({f"phase_{k.replace(':', '_')}_s": v for k, v in run.phase_seconds.items()})
     if run.tamper is not None or run.forged:
-        what = []
+        parts: list[str] = []
         if run.tamper:
-            what += [f"changed `{c}`" for c in run.tamper.get("changed", [])[:3]]
-            what += list(run.tamper.get("blocked", []))[:3]
+            parts += [f"changed `{c}`" for c in run.tamper.get("changed", [])[:3]]
+            parts += list(run.tamper.get("blocked", []))[:3]
         if run.forged:
-            what.append("sent messages pretending to come from the grader")
-        report.error = ("Grading stopped: your code interfered with the grader (" + "; ".join(what) + "). "
-                        "Submissions must not monkeypatch jax/time/builtins, inspect frames, or fake results.")
+            parts.append("sent messages pretending to come from the grader")
+        report.error = (
+            "Grading stopped: your code interfered with the grader (" + "; ".join(parts) + "). "
+            "Submissions must not monkeypatch jax/time/builtins, inspect frames, or fake results."
+        )
         _all_error(report, checks, "Not graded: the grader detected tampering.")
         return
     if run.died is not None:
@@ -259,8 +294,10 @@ def _fill(report: Report, run: HarnessRun, checks: dict[str, dict[str, Any]], re
         what, fix = explain(load_err)
         if load_err["type"] == "SyntaxError":
             caret = " " * max(0, (load_err.get("offset") or 1) - 1) + "^"
-            report.error = (f"Syntax error on line {load_err.get('line')}: {load_err['message']}\n"
-                            f"    {load_err.get('text', '')}\n    {caret}")
+            report.error = (
+                f"Syntax error on line {load_err.get('line')}: {load_err['message']}\n"
+                f"    {load_err.get('text', '')}\n    {caret}"
+            )
         else:
             loc = f" (line {load_err['line']})" if load_err.get("line") else ""
             report.error = f"Your code failed while loading{loc}: {what}. Fix: {fix}."
@@ -281,9 +318,11 @@ def _fill(report: Report, run: HarnessRun, checks: dict[str, dict[str, Any]], re
     escape = _base_exception(run)
     if escape is not None:
         loc = f" on line {escape['line']}" if escape.get("line") else ""
-        report.error = (f"Grading stopped: your code raised {escape['type']}{loc}, which would stop the grader "
-                        "itself (sys.exit(), exit(), KeyboardInterrupt or another BaseException). Return a value "
-                        "or raise an ordinary Exception instead.")
+        report.error = (
+            f"Grading stopped: your code raised {escape['type']}{loc}, which would stop the grader "
+            "itself (sys.exit(), exit(), KeyboardInterrupt or another BaseException). Return a value "
+            "or raise an ordinary Exception instead."
+        )
         _all_error(report, checks, "Not graded: the code tried to stop the grader.")
         return
     calls_problem, jit_problem = _prerequisites(run)
@@ -296,8 +335,9 @@ def _fill(report: Report, run: HarnessRun, checks: dict[str, dict[str, Any]], re
         elif name in ("vectorization", "structure") and jit_problem:
             blocker = jit_problem
         if blocker:
-            report.checks.append(CheckResult(name=name, status="skip", message=blocker,
-                                             weight=float(checks[name].get("weight", 1.0))))
+            report.checks.append(
+                CheckResult(name=name, status="skip", message=blocker, weight=float(checks[name].get("weight", 1.0)))
+            )
             continue
         ev = Evidence(cfg=checks[name], sub=run, ref=ref, static_argnums=static)
         report.checks.append(_evaluate(name, ev, report_only_speedup))
@@ -322,12 +362,16 @@ def _prerequisites(run: HarnessRun) -> tuple[str | None, str | None]:
 
     calls_problem = None
     if run.timed_out_phase == "calls":
-        calls_problem = ("Not checked: calling your function took longer than the time limit (an infinite loop, "
-                         "or a very slow Python loop).")
+        calls_problem = (
+            "Not checked: calling your function took longer than the time limit (an infinite loop, "
+            "or a very slow Python loop)."
+        )
     for call in (run.data("calls") or {}).get("calls", []):
         if "arity_error" in call:
-            calls_problem = (f"Not checked: your function cannot be called with the {call['n_args']} argument(s) "
-                             f"the task passes ({call['arity_error']}).")
+            calls_problem = (
+                f"Not checked: your function cannot be called with the {call['n_args']} argument(s) "
+                f"the task passes ({call['arity_error']})."
+            )
         elif "error" in call:
             calls_problem = "Not checked: " + sentence(call["error"], prefix="calling your function raised an error. ")
         if calls_problem:
@@ -366,8 +410,9 @@ def _evaluate(name: str, ev: Evidence, report_only_speedup: bool) -> CheckResult
 def _all_error(report: Report, checks: dict[str, dict[str, Any]], message: str) -> None:
     for name in CHECK_NAMES:
         if name in checks:
-            report.checks.append(CheckResult(name=name, status="error", message=message,
-                                             weight=float(checks[name].get("weight", 1.0))))
+            report.checks.append(
+                CheckResult(name=name, status="error", message=message, weight=float(checks[name].get("weight", 1.0)))
+            )
 
 
 def _clean_output(text: str) -> str:

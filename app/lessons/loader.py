@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -113,7 +114,11 @@ def load_lesson(folder: Path) -> tuple[Lesson | None, list[LessonProblem]]:
         if meta.checks.speedup is not None and "baseline.py" not in texts:
             problem("baseline.py", "", "checks.speedup is enabled, so a baseline.py is required")
         if meta.checks.structure is not None and meta.checks.structure.max_temp_ratio and "baseline.py" not in texts:
-            problem("baseline.py", "", "checks.structure.max_temp_ratio compares against baseline.py, which is missing")
+            problem(
+                "baseline.py",
+                "",
+                "checks.structure.max_temp_ratio compares against baseline.py, which is missing",
+            )
     if "instructions.md" in texts and len(texts["instructions.md"].strip()) < 200:
         problem("instructions.md", "", "expected real instructions (at least a few paragraphs)")
 
@@ -152,7 +157,7 @@ def _check_python(source: str, fname: str, must_define: set[str], problem: objec
         report(fname, name, f"expected a top-level definition of {name!r}")  # type: ignore[operator]
 
 
-def _expected(err: dict[str, object]) -> str:
+def _expected(err: Any) -> str:
     msg = str(err.get("msg", "invalid"))
     if err.get("type") == "missing":
         return "required field is missing"

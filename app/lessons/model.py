@@ -145,7 +145,8 @@ class LessonMeta(_Strict):
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1, max_length=8)
     hints: list[str] = Field(default_factory=list)
     starter_fails: list[str] = Field(
-        default_factory=list, description="Checks the starter code is expected to fail (proved by lessons check)."
+        default_factory=list,
+        description="Checks the starter code is expected to fail (proved by lessons check).",
     )
     checks: Checks = Field(default_factory=Checks)
     kernel: KernelEnv = Field(default_factory=KernelEnv)

@@ -42,9 +42,36 @@ _HOOK_EVENTS = frozenset({"sys.settrace", "sys.setprofile", "sys.addaudithook", 
 _INTROSPECTION_EVENTS = frozenset({"sys._getframe", "gc.get_objects", "gc.get_referrers", "gc.get_referents"})
 
 # Modules whose attributes must not be replaced by learner code.
-GUARDED_PREFIXES = ("jax", "jaxlib", "numpy", "time", "builtins", "json", "hmac", "hashlib", "_jt", "IPython",
-                    "ipykernel", "math", "functools", "operator", "logging", "io", "flax", "optax")
-_SYS_GUARDED = ("_getframe", "settrace", "setprofile", "audit", "addaudithook", "exit", "modules", "_current_frames")
+GUARDED_PREFIXES = (
+    "jax",
+    "jaxlib",
+    "numpy",
+    "time",
+    "builtins",
+    "json",
+    "hmac",
+    "hashlib",
+    "_jt",
+    "IPython",
+    "ipykernel",
+    "math",
+    "functools",
+    "operator",
+    "logging",
+    "io",
+    "flax",
+    "optax",
+)
+_SYS_GUARDED = (
+    "_getframe",
+    "settrace",
+    "setprofile",
+    "audit",
+    "addaudithook",
+    "exit",
+    "modules",
+    "_current_frames",
+)
 
 
 class TamperError(Exception):
@@ -102,9 +129,12 @@ class Guard:
                     refuse = "inspects stack frames"
             elif event == "open":
                 path = str(args[0]) if args else ""
-                if path.startswith("/proc/") and not path.startswith(("/proc/cpuinfo", "/proc/meminfo")):
-                    if self._learner_initiated() or "/environ" in path or "/mem" in path:
-                        refuse = "reads process information under /proc"
+                if (
+                    path.startswith("/proc/")
+                    and not path.startswith(("/proc/cpuinfo", "/proc/meminfo"))
+                    and (self._learner_initiated() or "/environ" in path or "/mem" in path)
+                ):
+                    refuse = "reads process information under /proc"
             if refuse:
                 self.blocked.append(refuse)
                 raise RuntimeError(f"jaxtutor: the grader does not allow code that {refuse}")
@@ -123,9 +153,7 @@ def fingerprint_modules() -> dict[str, dict[str, int]]:
         except TypeError:
             continue
         out[name] = {
-            k: id(v)
-            for k, v in items
-            if not k.startswith("__") and (callable(v) or isinstance(v, types.ModuleType))
+            k: id(v) for k, v in items if not k.startswith("__") and (callable(v) or isinstance(v, types.ModuleType))
         }
     out["sys"] = {k: id(getattr(sys, k)) for k in _SYS_GUARDED if hasattr(sys, k)}
     return out

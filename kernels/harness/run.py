@@ -37,7 +37,8 @@ def main(plan: dict[str, Any]) -> None:
         jax.config.update("jax_enable_x64", True)
     ctx = GradeContext(plan, guard, pristine)
 
-    def on_event(name: str, *_a: Any, **_k: Any) -> None:
+    def on_event(event: str, duration_secs: float, **_k: str | int) -> None:
+        name = event
         if ctx.compile_events is not None:
             if name.endswith("backend_compile_duration"):
                 ctx.compile_events.append("compile")
@@ -49,20 +50,26 @@ def main(plan: dict[str, Any]) -> None:
     for name, fn in _phases(plan):
         chan.emit("phase", {"name": name})
         data: dict[str, Any] = {}
-        error = None
+        error: dict[str, Any] | None = None
         try:
             data = fn(ctx)
         except TooLarge as exc:
-            error = {"type": "TooLarge", "message": str(exc), "line": None, "code": "", "mro": [],
-                     "module": "", "base_exception": False}
-        except BaseException as exc:  # noqa: BLE001 - learner code may raise anything, SystemExit included
+            error = {
+                "type": "TooLarge",
+                "message": str(exc),
+                "line": None,
+                "code": "",
+                "mro": [],
+                "module": "",
+                "base_exception": False,
+            }
+        except BaseException as exc:
             error = describe_exception(exc)
         changed = changed_attributes(snapshot)
         if changed or guard.blocked:
             chan.emit("tamper", {"phase": name, "changed": changed[:20], "blocked": sorted(set(guard.blocked))[:10]})
             break
-        chan.emit("result", {"name": name, "data": data, "error": error,
-                             "output": ctx.output.getvalue()[-4000:]})
+        chan.emit("result", {"name": name, "data": data, "error": error, "output": ctx.output.getvalue()[-4000:]})
         if error is not None and name in ("load", "ref:load"):
             break
     chan.emit("done", {})
@@ -109,7 +116,12 @@ def _reference_phases(plan: dict[str, Any], prefix: str) -> list[tuple[str, Any]
     if "vectorization" in checks:
         out.append((prefix + "program", lambda c: probes.program(c, c.entry, with_compile=False)))
     if "grad" in checks:
-        out.append((prefix + "grad", lambda c: probes.grad_probe(c, c.entry, list(checks["grad"].get("argnums", [0])))))
+        out.append(
+            (
+                prefix + "grad",
+                lambda c: probes.grad_probe(c, c.entry, list(checks["grad"].get("argnums", [0]))),
+            )
+        )
     return out
 
 
@@ -171,7 +183,7 @@ def _calls(ctx: GradeContext) -> dict[str, Any]:
         ctx.compile_events = []
         try:
             out = ctx.call(ctx.entry, args)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             ctx.compile_events = None
             entry_result["error"] = describe_exception(exc)
             results.append(entry_result)

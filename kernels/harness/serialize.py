@@ -81,10 +81,18 @@ def fingerprint(value: Any, depth: int = 0) -> Any:
     if isinstance(value, bool | int | float | complex | str | bytes | type(None)):
         return ("v", repr(value))
     if isinstance(value, list | tuple):
-        return (type(value).__name__, id(value) if isinstance(value, list) else 0,
-                tuple(fingerprint(v, depth + 1) for v in value[:1000]), len(value))
+        return (
+            type(value).__name__,
+            id(value) if isinstance(value, list) else 0,
+            tuple(fingerprint(v, depth + 1) for v in value[:1000]),
+            len(value),
+        )
     if isinstance(value, dict):
-        return ("dict", tuple((repr(k), fingerprint(v, depth + 1)) for k, v in list(value.items())[:1000]), len(value))
+        return (
+            "dict",
+            tuple((repr(k), fingerprint(v, depth + 1)) for k, v in list(value.items())[:1000]),
+            len(value),
+        )
     if isinstance(value, set):
         return ("set", tuple(sorted(repr(v) for v in value))[:1000])
     try:

@@ -22,7 +22,10 @@ def test_case(case: Path, kernel_env: dict[str, str]) -> None:
     env = dict(kernel_env, JAXTUTOR_GRADE_PHASE_TIMEOUT_S="5")
     proc = subprocess.run(
         [sys.executable, "-m", "app.cli", "check", str(case / "submission.py"), "--json"],
-        capture_output=True, text=True, env=env, timeout=150,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=150,
     )
     assert proc.stdout, proc.stderr
     report = json.loads(proc.stdout)

@@ -12,8 +12,13 @@ import pytest
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
 def test_all_bundled_lessons_prove_themselves(kernel_env: dict[str, str]) -> None:
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "lessons", "check"], capture_output=True, text=True,
-                          env=kernel_env, timeout=1400)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "lessons", "check"],
+        capture_output=True,
+        text=True,
+        env=kernel_env,
+        timeout=1400,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert " 0 failed" in proc.stdout
 
@@ -21,8 +26,12 @@ def test_all_bundled_lessons_prove_themselves(kernel_env: dict[str, str]) -> Non
 def test_lessons_list_json_has_every_step() -> None:
     import json
 
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "lessons", "list", "--json"], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "lessons", "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["problems"] == []

@@ -15,8 +15,13 @@ from kernels.harness.channel import sign
 
 
 def _leaf(arr: np.ndarray, path: str = "") -> dict:
-    return {"path": path, "kind": "array", "dtype": str(arr.dtype), "shape": list(arr.shape),
-            "data": base64.b64encode(arr.tobytes()).decode()}
+    return {
+        "path": path,
+        "kind": "array",
+        "dtype": str(arr.dtype),
+        "shape": list(arr.shape),
+        "data": base64.b64encode(arr.tobytes()).decode(),
+    }
 
 
 def test_compare_explains_shape_dtype_and_values() -> None:
@@ -24,7 +29,9 @@ def test_compare_explains_shape_dtype_and_values() -> None:
     want = {"treedef": "PyTreeDef(*)", "leaves": [_leaf(a)]}
     assert compare({"treedef": "PyTreeDef(*)", "leaves": [_leaf(a + 1e-7)]}, want, None, None) is None
     assert "shape" in compare({"treedef": "PyTreeDef(*)", "leaves": [_leaf(np.ones(4, np.float32))]}, want, None, None)
-    assert "dtype int32" in compare({"treedef": "PyTreeDef(*)", "leaves": [_leaf(np.ones(3, np.int32))]}, want, None, None)
+    assert "dtype int32" in compare(
+        {"treedef": "PyTreeDef(*)", "leaves": [_leaf(np.ones(3, np.int32))]}, want, None, None
+    )
     assert "differs" in compare({"treedef": "PyTreeDef(*)", "leaves": [_leaf(a * 2)]}, want, None, None)
     assert "None" in compare({"treedef": "PyTreeDef(None)", "leaves": []}, want, None, None)
     assert "structure" in compare({"treedef": "PyTreeDef((*, *))", "leaves": [_leaf(a), _leaf(a)]}, want, None, None)
@@ -47,7 +54,12 @@ def test_bootstrap_cell_is_python_and_carries_no_key() -> None:
 
 
 def test_report_score_and_status() -> None:
-    r = Report(checks=[CheckResult("correctness", "pass", "", weight=3), CheckResult("purity", "fail", "bad", weight=1)])
+    r = Report(
+        checks=[
+            CheckResult("correctness", "pass", "", weight=3),
+            CheckResult("purity", "fail", "bad", weight=1),
+        ]
+    )
     assert r.status == "fail" and r.score == 0.75
     doc = r.to_json()
     assert doc["version"] == 1 and doc["checks"][1]["message"] == "bad"

@@ -1,6 +1,6 @@
 """Fixtures for the sandbox suites: readiness skip, the `jaxtutor run` driver, host-side witnesses."""
 
-# ruff: noqa: E501  (one attempt or case per line reads better than wrapped code strings)
+
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The kernel runtime through the real sandbox: environment, identity, limits, OOM, restart, cleanup."""
 
-# ruff: noqa: E501  (one attempt or case per line reads better than wrapped code strings)
+
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.grader.driver import HarnessRun
 from app.grader.explain import sentence
-from app.grader.report import CheckResult
+from app.grader.report import CheckResult, Status
 
 
 @dataclass
@@ -21,22 +21,39 @@ class Evidence:
         return float(self.cfg.get("weight", 1.0))
 
 
-def result(ev: Evidence, name: str, status: str, message: str, **details: Any) -> CheckResult:
-    return CheckResult(name=name, status=status, message=message, details=details,  # type: ignore[arg-type]
-                       weight=ev.weight())
+def result(ev: Evidence, name: str, status: Status, message: str, **details: Any) -> CheckResult:
+    return CheckResult(
+        name=name,
+        status=status,
+        message=message,
+        details=details,
+        weight=ev.weight(),
+    )
 
 
 def phase_problem(ev: Evidence, name: str, phase: str, what: str) -> CheckResult | None:
     """A failed/timed-out/missing phase, as this check's result; None when the phase ran fine."""
     run = ev.sub
     if run.timed_out_phase == phase:
-        return result(ev, name, "fail", f"{what} took longer than the time limit and was stopped. This usually "
-                      "means an unrolled Python loop (slow to compile) or an infinite loop. Vectorise the loop or "
-                      "use `lax.scan`/`lax.fori_loop`.", timed_out=True)
+        return result(
+            ev,
+            name,
+            "fail",
+            f"{what} took longer than the time limit and was stopped. This usually "
+            "means an unrolled Python loop (slow to compile) or an infinite loop. Vectorise the loop or "
+            "use `lax.scan`/`lax.fori_loop`.",
+            timed_out=True,
+        )
     err = run.error(phase)
     if err is not None:
-        return result(ev, name, "fail", sentence(err, prefix=f"{what} failed. "), exception=err["type"],
-                      line=err.get("line"))
+        return result(
+            ev,
+            name,
+            "fail",
+            sentence(err, prefix=f"{what} failed. "),
+            exception=err["type"],
+            line=err.get("line"),
+        )
     if phase not in run.results:
         return result(ev, name, "skip", f"Not run: {_why_not_run(run)}")
     return None

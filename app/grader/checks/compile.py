@@ -13,24 +13,47 @@ def evaluate_jit(ev: Evidence) -> CheckResult:
     name = "jit"
     run = ev.sub
     if run.timed_out_phase == "jit":
-        return result(ev, name, "fail", "Compiling your function under jax.jit took longer than the limit. A Python "
-                      "loop over array elements is unrolled into thousands of operations when traced: vectorise it or "
-                      "use `lax.scan`/`lax.fori_loop`.", timed_out=True)
+        return result(
+            ev,
+            name,
+            "fail",
+            "Compiling your function under jax.jit took longer than the limit. A Python "
+            "loop over array elements is unrolled into thousands of operations when traced: vectorise it or "
+            "use `lax.scan`/`lax.fori_loop`.",
+            timed_out=True,
+        )
     err = run.error("jit")
     if err is not None:
-        return result(ev, name, "fail", sentence(err, prefix="Your function does not work under jax.jit. ",
-                                                 under_jit=True), exception=err["type"], line=err.get("line"))
+        return result(
+            ev,
+            name,
+            "fail",
+            sentence(err, prefix="Your function does not work under jax.jit. ", under_jit=True),
+            exception=err["type"],
+            line=err.get("line"),
+        )
     problem = phase_problem(ev, name, "jit", "Compiling")
     if problem:
         return problem
     d = run.data("jit") or {}
     figures = {"trace_ms": round(d.get("trace_ms", 0), 1), "compile_ms": round(d.get("compile_ms", 0), 1)}
     if d.get("matches_eager") is False:
-        return result(ev, name, "fail", "Under jax.jit your function returns a different result than when called "
-                      "directly. It depends on something jit freezes at trace time (a global, the clock, Python "
-                      "randomness): pass that in as an argument.", **figures)
-    return result(ev, name, "pass", f"Traces and compiles under jax.jit (compile {figures['compile_ms']} ms).",
-                  **figures)
+        return result(
+            ev,
+            name,
+            "fail",
+            "Under jax.jit your function returns a different result than when called "
+            "directly. It depends on something jit freezes at trace time (a global, the clock, Python "
+            "randomness): pass that in as an argument.",
+            **figures,
+        )
+    return result(
+        ev,
+        name,
+        "pass",
+        f"Traces and compiles under jax.jit (compile {figures['compile_ms']} ms).",
+        **figures,
+    )
 
 
 def _after_first(calls: list[dict[str, Any]], key: str) -> int:
@@ -46,7 +69,8 @@ def evaluate_retrace(ev: Evidence) -> CheckResult:
     data["calls_as_written"] = (ev.sub.data("calls") or {}).get("calls", [])
     ref_data = dict((ev.ref or {}).get("retrace") or {})
     ref_data["calls_as_written"] = ((ev.ref or {}).get("calls") or {}).get("calls", [])
-    calls, sub_extra, ref_extra = [], 0, 0
+    calls: list[dict[str, Any]] = []
+    sub_extra, ref_extra = 0, 0
     for key in ("calls", "calls_as_written"):
         these = data.get(key) or []
         if not these:
@@ -58,25 +82,45 @@ def evaluate_retrace(ev: Evidence) -> CheckResult:
             calls, sub_extra, ref_extra = these, extra, r_extra
     if not calls:
         return result(ev, name, "skip", "Not checked: your function could not be called repeatedly.")
-    figures = {"calls": len(calls), "compiles_per_call": [c.get("compiles", 0) for c in calls],
-               "traces_per_call": [c.get("traces", 0) for c in calls], "reference_recompiles": ref_extra}
+    figures = {
+        "calls": len(calls),
+        "compiles_per_call": [c.get("compiles", 0) for c in calls],
+        "traces_per_call": [c.get("traces", 0) for c in calls],
+        "reference_recompiles": ref_extra,
+    }
     if sub_extra > ref_extra:
         bad = next(i for i, c in enumerate(calls) if i > 0 and (c.get("compiles", 0) or c.get("traces", 0)))
         same_sig = calls[bad]["signature"] == calls[bad - 1]["signature"]
         reason = ""
         expl = [e for c in calls[1:] for e in c.get("explanations", [])]
         if same_sig:
-            reason = ("The arguments had the same shapes and dtypes, so the cause is inside your function: a new "
-                      "`jax.jit(...)` (or a new lambda/closure passed to jit) created on every call, or a static "
-                      "argument whose value changes each call. Create jitted functions once, at module level, and "
-                      "keep changing numbers as traced (non-static) arguments.")
+            reason = (
+                "The arguments had the same shapes and dtypes, so the cause is inside your function: a new "
+                "`jax.jit(...)` (or a new lambda/closure passed to jit) created on every call, or a static "
+                "argument whose value changes each call. Create jitted functions once, at module level, and "
+                "keep changing numbers as traced (non-static) arguments."
+            )
         else:
-            reason = ("The shapes, dtypes or static values changed between calls. Keep shapes fixed (pad), pass "
-                      "changing numbers as arrays rather than static Python values, and use tuples, not lists.")
+            reason = (
+                "The shapes, dtypes or static values changed between calls. Keep shapes fixed (pad), pass "
+                "changing numbers as arrays rather than static Python values, and use tuples, not lists."
+            )
         detail = f" JAX said: {expl[0][:300]}" if expl else ""
-        return result(ev, name, "fail", f"Your function was compiled again on call {bad + 1} of {len(calls)} "
-                      f"({sub_extra} extra compilation(s)). {reason}{detail}", **figures)
+        return result(
+            ev,
+            name,
+            "fail",
+            f"Your function was compiled again on call {bad + 1} of {len(calls)} "
+            f"({sub_extra} extra compilation(s)). {reason}{detail}",
+            **figures,
+        )
     if "error_jit" in data:
-        return result(ev, name, "skip", "Not checked under jax.jit: your function must work under jax.jit first "
-                      "(see the jit check). Called as written, it did not recompile.", **figures)
+        return result(
+            ev,
+            name,
+            "skip",
+            "Not checked under jax.jit: your function must work under jax.jit first "
+            "(see the jit check). Called as written, it did not recompile.",
+            **figures,
+        )
     return result(ev, name, "pass", f"Compiled once and reused for all {len(calls)} calls.", **figures)

@@ -22,11 +22,22 @@ def evaluate(ev: Evidence) -> CheckResult:
     want = {c["seed"]: c for c in ev.ref["calls"].get("calls", [])}
     for i, call in enumerate(calls, start=1):
         if "arity_error" in call:
-            return result(ev, NAME, "fail", f"Your function cannot be called with the {call['n_args']} argument(s) "
-                          f"the task passes: {call['arity_error']}. Match the signature given in the task.")
+            return result(
+                ev,
+                NAME,
+                "fail",
+                f"Your function cannot be called with the {call['n_args']} argument(s) "
+                f"the task passes: {call['arity_error']}. Match the signature given in the task.",
+            )
         if "error" in call:
-            return result(ev, NAME, "fail", sentence(call["error"], prefix=f"Test call {i} raised an error. "),
-                          line=call["error"].get("line"), exception=call["error"]["type"])
+            return result(
+                ev,
+                NAME,
+                "fail",
+                sentence(call["error"], prefix=f"Test call {i} raised an error. "),
+                line=call["error"].get("line"),
+                exception=call["error"]["type"],
+            )
         ref_call = want.get(call["seed"])
         if ref_call is None or "output" not in ref_call:
             continue
@@ -35,5 +46,6 @@ def evaluate(ev: Evidence) -> CheckResult:
             return result(ev, NAME, "fail", f"On hidden test input {i} of {len(calls)}, {diff}.", failed_input=i)
     if len(calls) < len(want):
         return result(ev, NAME, "fail", "Not every test input could be checked.")
-    return result(ev, NAME, "pass", f"Outputs match the reference on all {len(calls)} hidden inputs.",
-                  inputs=len(calls))
+    return result(
+        ev, NAME, "pass", f"Outputs match the reference on all {len(calls)} hidden inputs.", inputs=len(calls)
+    )

@@ -17,13 +17,25 @@ def evaluate(ev: Evidence) -> CheckResult:
     reuse = d.get("reuse")
     if reuse:
         loc = where(reuse) or "Your function"
-        return result(ev, NAME, "fail", f"{loc} uses a PRNG key that was already used, so two random draws are "
-                      "identical (correlated). Split the key (`k1, k2 = jax.random.split(key)`) and use each subkey "
-                      "once; return a new key if the caller needs one.", line=reuse.get("line"), mode=reuse.get("mode"))
+        return result(
+            ev,
+            NAME,
+            "fail",
+            f"{loc} uses a PRNG key that was already used, so two random draws are "
+            "identical (correlated). Split the key (`k1, k2 = jax.random.split(key)`) and use each subkey "
+            "once; return a new key if the caller needs one.",
+            line=reuse.get("line"),
+            mode=reuse.get("mode"),
+        )
     if d.get("ignores_key"):
-        return result(ev, NAME, "fail", "Your function returns the same result for different keys: it ignores its "
-                      "key argument (perhaps a hard-coded `jax.random.key(0)` inside). Derive all randomness from "
-                      "the key you are given.")
+        return result(
+            ev,
+            NAME,
+            "fail",
+            "Your function returns the same result for different keys: it ignores its "
+            "key argument (perhaps a hard-coded `jax.random.key(0)` inside). Derive all randomness from "
+            "the key you are given.",
+        )
     errors = d.get("errors") or []
     if errors and d.get("ignores_key") is None and d.get("key_args"):
         return result(ev, NAME, "skip", sentence(errors[0], prefix="Could not check key use: "))

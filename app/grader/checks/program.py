@@ -23,17 +23,35 @@ def evaluate_vectorization(ev: Evidence) -> CheckResult:
         ref_eqns = max(1, int(ref.get("equations", 1)))
         figures["reference_equations"] = ref_eqns
         if eqns > max_ratio * ref_eqns and eqns - ref_eqns > 30:
-            return result(ev, name, "fail", f"Your traced program has {eqns} operations where a vectorised version "
-                          f"needs about {ref_eqns}: a Python loop is being unrolled, one copy per iteration. Replace "
-                          "the loop with array operations (broadcasting, `jax.vmap`) or `lax.scan`.", **figures)
+            return result(
+                ev,
+                name,
+                "fail",
+                f"Your traced program has {eqns} operations where a vectorised version "
+                f"needs about {ref_eqns}: a Python loop is being unrolled, one copy per iteration. Replace "
+                "the loop with array operations (broadcasting, `jax.vmap`) or `lax.scan`.",
+                **figures,
+            )
         if loops and not ref.get("loops") and not ev.cfg.get("allow_loops", False):
             kind = ", ".join(loops)
-            return result(ev, name, "fail", f"Your program runs a sequential loop ({kind}) where the work can be "
-                          "done for all elements at once. Use array operations or `jax.vmap` instead of "
-                          "`lax.fori_loop`/`while_loop` over elements.", **figures)
+            return result(
+                ev,
+                name,
+                "fail",
+                f"Your program runs a sequential loop ({kind}) where the work can be "
+                "done for all elements at once. Use array operations or `jax.vmap` instead of "
+                "`lax.fori_loop`/`while_loop` over elements.",
+                **figures,
+            )
     elif eqns > 400:
-        return result(ev, name, "fail", f"Your traced program has {eqns} operations, which usually means a Python "
-                      "loop is unrolled. Vectorise it or use `lax.scan`.", **figures)
+        return result(
+            ev,
+            name,
+            "fail",
+            f"Your traced program has {eqns} operations, which usually means a Python "
+            "loop is unrolled. Vectorise it or use `lax.scan`.",
+            **figures,
+        )
     return result(ev, name, "pass", f"Vectorised: {eqns} operations in the traced program.", **figures)
 
 
@@ -45,26 +63,53 @@ def evaluate_structure(ev: Evidence) -> CheckResult:
     d = ev.sub.data("program") or {}
     prims = d.get("primitives", {})
     cfg = ev.cfg
-    figures = {"equations": d.get("equations"), "memory": d.get("memory"), "donation": d.get("donation"),
-               "hlo_instructions": d.get("hlo_instructions")}
+    figures = {
+        "equations": d.get("equations"),
+        "memory": d.get("memory"),
+        "donation": d.get("donation"),
+        "hlo_instructions": d.get("hlo_instructions"),
+    }
     for p in cfg.get("require_primitives", []):
         if p not in prims:
-            return result(ev, name, "fail", f"The task asks for `{p}` in the compiled program, and your function "
-                          f"does not use it (e.g. `jax.lax.{p}`).", **figures)
+            return result(
+                ev,
+                name,
+                "fail",
+                f"The task asks for `{p}` in the compiled program, and your function "
+                f"does not use it (e.g. `jax.lax.{p}`).",
+                **figures,
+            )
     for p in cfg.get("forbid_primitives", []):
         if p in prims:
             return result(ev, name, "fail", f"Your program uses `{p}`, which this task rules out.", **figures)
     if cfg.get("no_host_callbacks") and any(any(c in p for c in CALLBACKS) for p in prims):
         found = [p for p in prims if any(c in p for c in CALLBACKS)]
-        return result(ev, name, "fail", f"Your program calls back into Python on the host ({', '.join(found)}); "
-                      "remove `jax.debug.print`/`pure_callback`/`io_callback` from the hot path.", **figures)
+        return result(
+            ev,
+            name,
+            "fail",
+            f"Your program calls back into Python on the host ({', '.join(found)}); "
+            "remove `jax.debug.print`/`pure_callback`/`io_callback` from the hot path.",
+            **figures,
+        )
     max_eq = cfg.get("max_equations")
     if max_eq and int(d.get("equations", 0)) > int(max_eq):
-        return result(ev, name, "fail", f"Your program has {d.get('equations')} operations; the task allows at "
-                      f"most {max_eq}.", **figures)
+        return result(
+            ev,
+            name,
+            "fail",
+            f"Your program has {d.get('equations')} operations; the task allows at most {max_eq}.",
+            **figures,
+        )
     if cfg.get("require_donation") and not d.get("donation"):
-        return result(ev, name, "fail", "The compiled program does not reuse (donate) an input buffer for the "
-                      "output. Use `jax.jit(..., donate_argnums=...)` for arguments you no longer need.", **figures)
+        return result(
+            ev,
+            name,
+            "fail",
+            "The compiled program does not reuse (donate) an input buffer for the "
+            "output. Use `jax.jit(..., donate_argnums=...)` for arguments you no longer need.",
+            **figures,
+        )
     ratio = cfg.get("max_temp_ratio")
     if ratio:
         base = ev.sub.data("baseline_program") or {}
@@ -74,7 +119,13 @@ def evaluate_structure(ev: Evidence) -> CheckResult:
         if sub_temp is None or not base_temp:
             return result(ev, name, "error", "Memory figures of the compiled programs are unavailable.", **figures)
         if sub_temp > ratio * base_temp:
-            return result(ev, name, "fail", f"Your compiled program needs {sub_temp:,} bytes of temporary memory, "
-                          f"more than {ratio:.0%} of the baseline's {base_temp:,}. Rematerialise activations "
-                          "(`jax.checkpoint`) instead of keeping them.", **figures)
+            return result(
+                ev,
+                name,
+                "fail",
+                f"Your compiled program needs {sub_temp:,} bytes of temporary memory, "
+                f"more than {ratio:.0%} of the baseline's {base_temp:,}. Rematerialise activations "
+                "(`jax.checkpoint`) instead of keeping them.",
+                **figures,
+            )
     return result(ev, name, "pass", "The compiled program meets the task's structural requirements.", **figures)

@@ -32,52 +32,78 @@ def evaluate(ev: Evidence) -> CheckResult:
         extra = ""
         if per_call and per_call[0] > 0 and sum(per_call[1:]) == 0:
             extra = " Under jax.jit it printed only on the first call (while tracing), never again."
-        findings.append(f"{where} prints: a side effect.{extra} Use `jax.debug.print` for debugging, or return "
-                        "the value and print it outside the function")
+        findings.append(
+            f"{where} prints: a side effect.{extra} Use `jax.debug.print` for debugging, or return "
+            "the value and print it outside the function"
+        )
     elif any(n > 0 for n in (d.get("jit_prints_per_call") or [])[1:]):
-        findings.append("your function prints on every call through a host callback (`jax.debug.print`); remove "
-                        "it from code you ship")
+        findings.append(
+            "your function prints on every call through a host callback (`jax.debug.print`); remove "
+            "it from code you ship"
+        )
     rng = _lines(side, ("numpy.random", "random.", "secrets.", "os.urandom"))
     if rng or d.get("numpy_rng_state_changed") or d.get("python_rng_state_changed"):
         where = _at(rng[0]) if rng else "your function"
         what = rng[0]["what"] if rng else "NumPy's or Python's global random generator"
-        findings.append(f"{where} draws random numbers with {what}: under jit this runs once at trace time, so "
-                        "every call reuses the same 'random' numbers. Take a `jax.random` key argument and use "
-                        "`jax.random.*`")
+        findings.append(
+            f"{where} draws random numbers with {what}: under jit this runs once at trace time, so "
+            "every call reuses the same 'random' numbers. Take a `jax.random` key argument and use "
+            "`jax.random.*`"
+        )
     clock = _lines(side, ("time.", "datetime."))
     if clock:
-        findings.append(f"{_at(clock[0])} reads the clock ({clock[0]['what']}): the result depends on when it "
-                        "runs, and jit freezes the value at trace time. Pass times in as arguments")
+        findings.append(
+            f"{_at(clock[0])} reads the clock ({clock[0]['what']}): the result depends on when it "
+            "runs, and jit freezes the value at trace time. Pass times in as arguments"
+        )
     io = _lines(side, ("I/O",))
     if io:
         findings.append(f"{_at(io[0])} does I/O ({io[0]['what']}); move it outside the function")
     if d.get("global_writes"):
         names = ", ".join(f"`{n}`" for n in d["global_writes"][:5])
-        findings.append(f"your function changes module-level state ({names}); under jit such updates happen "
-                        "only while tracing. Return the new state instead and pass it back in (thread the state)")
+        findings.append(
+            f"your function changes module-level state ({names}); under jit such updates happen "
+            "only while tracing. Return the new state instead and pass it back in (thread the state)"
+        )
     if d.get("input_mutations"):
         pos = ", ".join(str(p + 1) for p in d["input_mutations"])
-        findings.append(f"your function modifies its input argument(s) in place (argument {pos}); JAX code must "
-                        "not mutate inputs. Build a new array (`x.at[i].set(v)` for JAX arrays, or copy first)")
+        findings.append(
+            f"your function modifies its input argument(s) in place (argument {pos}); JAX code must "
+            "not mutate inputs. Build a new array (`x.at[i].set(v)` for JAX arrays, or copy first)"
+        )
     if d.get("leak"):
-        findings.append("a traced value leaks out of the function (stored in a global, list or attribute); return "
-                        "it instead")
+        findings.append(
+            "a traced value leaks out of the function (stored in a global, list or attribute); return it instead"
+        )
     stale = [s for s in d.get("stale_globals", []) if not s.get("constant_style")]
     if stale:
         name = stale[0]["name"]
-        findings.append(f"your function reads the module-level variable `{name}`. jax.jit freezes its value at "
-                        f"trace time, so when `{name}` changes the compiled function silently uses the old value. "
-                        "Pass it as an argument")
+        findings.append(
+            f"your function reads the module-level variable `{name}`. jax.jit freezes its value at "
+            f"trace time, so when `{name}` changes the compiled function silently uses the old value. "
+            "Pass it as an argument"
+        )
     if d.get("nondeterministic") and not (rng or clock):
-        findings.append("two calls with identical inputs returned different results, so the function depends on "
-                        "hidden state")
+        findings.append(
+            "two calls with identical inputs returned different results, so the function depends on hidden state"
+        )
     if d.get("jit_matches_eager") is False and not findings:
-        findings.append("the jitted function returns a different result than the plain Python call, which means "
-                        "it depends on something other than its arguments")
-    hints = [f"reads the constant `{s['name']}` (fine if it never changes)" for s in d.get("stale_globals", [])
-             if s.get("constant_style")]
+        findings.append(
+            "the jitted function returns a different result than the plain Python call, which means "
+            "it depends on something other than its arguments"
+        )
+    hints = [
+        f"reads the constant `{s['name']}` (fine if it never changes)"
+        for s in d.get("stale_globals", [])
+        if s.get("constant_style")
+    ]
     if findings:
         msg = findings[0][0].upper() + findings[0][1:] + "."
         return result(ev, NAME, "fail", msg, findings=[f + "." for f in findings], hints=hints)
-    return result(ev, NAME, "pass", "No side effects found: no prints, global state, input mutation, "
-                  "NumPy/Python randomness or clock reads.", hints=hints)
+    return result(
+        ev,
+        NAME,
+        "pass",
+        "No side effects found: no prints, global state, input mutation, NumPy/Python randomness or clock reads.",
+        hints=hints,
+    )

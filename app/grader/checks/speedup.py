@@ -32,14 +32,22 @@ def evaluate(ev: Evidence, *, report_only: bool = False) -> CheckResult:
         "ratios": d.get("ratios"),
         "remeasured": d.get("remeasured"),
     }
-    summary = (f"{ratio:.1f}x faster than the baseline ({figures['submission_ms']:.3f} ms vs "
-               f"{figures['baseline_ms']:.3f} ms per call on {backend}, compile {figures['submission_compile_ms']} ms)")
+    summary = (
+        f"{ratio:.1f}x faster than the baseline ({figures['submission_ms']:.3f} ms vs "
+        f"{figures['baseline_ms']:.3f} ms per call on {backend}, compile {figures['submission_compile_ms']} ms)"
+    )
     if report_only:
         res = result(ev, NAME, "pass", f"Measured {summary}.", **figures)
         res.applicable = False
         return res
     if ratio < threshold:
-        return result(ev, NAME, "fail", f"Your function is {summary}; the task asks for at least {threshold:g}x. "
-                      "Remove Python loops and per-element work, keep the work inside one jitted function, and let "
-                      "XLA fuse it.", **figures)
+        return result(
+            ev,
+            NAME,
+            "fail",
+            f"Your function is {summary}; the task asks for at least {threshold:g}x. "
+            "Remove Python loops and per-element work, keep the work inside one jitted function, and let "
+            "XLA fuse it.",
+            **figures,
+        )
     return result(ev, NAME, "pass", f"{summary[0].upper()}{summary[1:]}; needed {threshold:g}x.", **figures)
