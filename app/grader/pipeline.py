@@ -104,10 +104,16 @@ async def reference_record(lesson: Lesson, settings: Settings, source: KernelSou
         except (OSError, ValueError):
             pass
     config = kernel_config(settings, device_count=lesson.meta.kernel.device_count, purpose="reference")
+    plan = _plan(lesson, lesson.solution, "reference")
+    cache = compile_cache_dir(settings)
+    if cache is not None:
+        # Trusted lesson code only: a writable cache shared with learner kernels could be poisoned.
+        config.sandbox_options["sandbox_rw_binds"] = [str(cache)]
+        plan["compile_cache_dir"] = str(cache)
     run = await _with_kernel(
         source,
         config,
-        _plan(lesson, lesson.solution, "reference"),
+        plan,
         budgets(settings, lesson.meta.limits.model_dump()),
     )
     problems = [n for n in run.order if run.error(n)]
@@ -119,6 +125,25 @@ async def reference_record(lesson: Lesson, settings: Settings, source: KernelSou
     tmp.write_text(json.dumps(record))
     tmp.replace(path)
     return record
+
+
+def compile_cache_dir(settings: Settings) -> Path | None:
+    """The persistent XLA cache for reference kernels, readable and writable by the kernel user."""
+    if not settings.compilation_cache:
+        return None
+    path = settings.data_dir / "xla-cache"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if not settings.unsafe_no_sandbox:
+            import os
+            import pwd
+
+            user = pwd.getpwnam(settings.sandbox_user)
+            os.chown(path, os.getuid(), user.pw_gid)
+            path.chmod(0o2770)
+    except (OSError, KeyError):
+        return None
+    return path
 
 
 class ReferenceBroken(RuntimeError):

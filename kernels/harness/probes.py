@@ -399,7 +399,7 @@ def walk_jaxpr(jaxpr: Any, counts: dict[str, int]) -> int:
 
 
 LOOP_PRIMITIVES = ("scan", "while")
-CALLBACK_PRIMITIVES = ("pure_callback", "io_callback", "debug_callback", "callback")
+CALLBACK_PRIMITIVES = ("pure_callback", "io_callback", "debug_callback", "callback", "debug_print")
 
 
 def program(ctx: GradeContext, fn: Any, with_compile: bool = True) -> dict[str, Any]:
@@ -415,7 +415,7 @@ def program(ctx: GradeContext, fn: Any, with_compile: bool = True) -> dict[str, 
         "equations": eqns,
         "primitives": counts,
         "loops": {p: counts[p] for p in LOOP_PRIMITIVES if p in counts},
-        "callbacks": {p: c for p, c in counts.items() if "callback" in p},
+        "callbacks": {p: c for p, c in counts.items() if any(cb in p for cb in CALLBACK_PRIMITIVES)},
         "effects": sorted(str(e) for e in getattr(closed, "effects", ()))[:10],
     }
     if with_compile:

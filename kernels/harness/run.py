@@ -33,6 +33,11 @@ def main(plan: dict[str, Any]) -> None:
     }
     jax.config.update("jax_traceback_filtering", "off")
     jax.config.update("jax_enable_custom_prng", True)  # legacy PRNGKey keys become trackable
+    if plan.get("compile_cache_dir"):
+        # Reference kernels only: cache every compile (the 1 s default threshold caches nothing small).
+        jax.config.update("jax_compilation_cache_dir", plan["compile_cache_dir"])
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     if plan.get("x64"):
         jax.config.update("jax_enable_x64", True)
     ctx = GradeContext(plan, guard, pristine)

@@ -16,23 +16,31 @@ from typing import Any
 from .context import GradeContext
 
 TARGET_SAMPLE_S = 0.004
-MAX_INNER = 200
+MAX_INNER = 256
 
 
-def _prepare(ctx: GradeContext, fn: Any, use_jit: bool, args: tuple[Any, ...]) -> tuple[Callable[[], Any], float]:
-    """Return a zero-argument callable running fn once, and the compile time in ms (0 for eager)."""
+def _prepare(
+    ctx: GradeContext, fn: Any, use_jit: bool, args: tuple[Any, ...]
+) -> tuple[Callable[[], Any], float, bool]:
+    """A zero-argument callable running fn once, its compile time in ms, and whether it is compiled.
+
+    When the function cannot be compiled it is timed as written, so the learner still sees a ratio.
+    """
     perf = ctx.p["perf_counter"]
     if use_jit or ctx.is_jitted(fn):
         target = ctx.jit_target(fn)
         t0 = perf()
-        with ctx.learner():
-            compiled = target.lower(*args).compile()
+        try:
+            with ctx.learner():
+                compiled = target.lower(*args).compile()
+        except Exception:
+            return (lambda: fn(*args)), 0.0, False
         compile_ms = (perf() - t0) * 1000
-        dyn = ctx.dynamic_args(args) if not ctx.is_jitted(fn) else None
-        if dyn is not None:
-            return (lambda: compiled(*dyn)), compile_ms
-        return (lambda: target(*args)), compile_ms
-    return (lambda: fn(*args)), 0.0
+        if not ctx.is_jitted(fn):
+            dyn = ctx.dynamic_args(args)
+            return (lambda: compiled(*dyn)), compile_ms, True
+        return (lambda: target(*args)), compile_ms, True
+    return (lambda: fn(*args)), 0.0, False
 
 
 def _time(ctx: GradeContext, run: Callable[[], Any], inner: int) -> float:
@@ -44,6 +52,17 @@ def _time(ctx: GradeContext, run: Callable[[], Any], inner: int) -> float:
         return (perf() - t0) / inner
 
 
+def _calibrate(ctx: GradeContext, run: Callable[[], Any]) -> int:
+    """Inner repetitions so that one timed sample lasts about TARGET_SAMPLE_S (doubling, bounded)."""
+    inner = 1
+    while inner < MAX_INNER:
+        per_call = _time(ctx, run, inner)
+        if per_call * inner >= TARGET_SAMPLE_S / 2:
+            return max(1, min(MAX_INNER, int(TARGET_SAMPLE_S / max(per_call, 1e-9))))
+        inner *= 2
+    return MAX_INNER
+
+
 def speedup(ctx: GradeContext, cfg: dict[str, Any], threshold: float, budget_s: float) -> dict[str, Any]:
     import jax
 
@@ -51,14 +70,14 @@ def speedup(ctx: GradeContext, cfg: dict[str, Any], threshold: float, budget_s: 
     perf = ctx.p["perf_counter"]
     start = perf()
     args = ctx.fresh_args(ctx.seeds[0])
-    sub, sub_compile = _prepare(ctx, ctx.entry, bool(cfg.get("jit_submission", True)), args)
+    sub, sub_compile, sub_jitted = _prepare(ctx, ctx.entry, bool(cfg.get("jit_submission", True)), args)
     base_args = ctx.fresh_args(ctx.seeds[0])
-    base, base_compile = _prepare(ctx, ctx.baseline, bool(cfg.get("jit_baseline", False)), base_args)
-    # warm up both (first calls may still do one-time work)
-    first_sub = _time(ctx, sub, 1)
-    first_base = _time(ctx, base, 1)
-    inner_sub = max(1, min(MAX_INNER, int(TARGET_SAMPLE_S / max(first_sub, 1e-7))))
-    inner_base = max(1, min(MAX_INNER, int(TARGET_SAMPLE_S / max(first_base, 1e-7))))
+    base, base_compile, _ = _prepare(ctx, ctx.baseline, bool(cfg.get("jit_baseline", False)), base_args)
+    # warm up both (first calls may still do one-time work), then size each sample to ~TARGET_SAMPLE_S
+    _time(ctx, sub, 2)
+    _time(ctx, base, 2)
+    inner_sub = _calibrate(ctx, sub)
+    inner_base = _calibrate(ctx, base)
     ratios: list[float] = []
     sub_times: list[float] = []
     base_times: list[float] = []
@@ -77,7 +96,7 @@ def speedup(ctx: GradeContext, cfg: dict[str, Any], threshold: float, budget_s: 
             base_times.append(b)
             ratios.append(b / max(s, 1e-9))
 
-    pairs(7)
+    pairs(9)
     remeasured = False
     ratio = statistics.median(ratios)
     if abs(ratio - threshold) / threshold < 0.25:
@@ -93,6 +112,8 @@ def speedup(ctx: GradeContext, cfg: dict[str, Any], threshold: float, budget_s: 
         "submission_compile_ms": sub_compile,
         "baseline_compile_ms": base_compile,
         "remeasured": remeasured,
+        "submission_jitted": sub_jitted,
+        "jit_requested": bool(cfg.get("jit_submission", True)),
         "backend": dev.platform,
         "device": getattr(dev, "device_kind", dev.platform),
         "pairs": len(ratios),

@@ -136,6 +136,8 @@ def bwrap_args(
         args += ["--ro-bind", venv, venv]
     for extra in lim.ro_binds:
         args += ["--ro-bind", extra, extra]
+    for extra in lim.rw_binds:
+        args += ["--bind", extra, extra]
     args += ["--bind", plan.kernel_dir, plan.kernel_dir]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--size", str(lim.shm_mb << 20), "--tmpfs", "/dev/shm"]  # noqa: S108 (the sandbox's own)

@@ -55,6 +55,9 @@ class SandboxLimits:
     """Per-kernel GPU memory fraction in shared mode (XLA_CLIENT_MEM_FRACTION; cooperative, not enforced)."""
     ro_binds: list[str] = field(default_factory=list)
     """Extra host paths bound read-only at the same path (e.g. the in-sandbox harness). Empty by default."""
+    rw_binds: list[str] = field(default_factory=list)
+    """Extra host directories bound read-write at the same path. Only for kernels running trusted lesson code
+    (the reference kernel's persistent compilation cache); never for kernels that run learner code."""
 
     def __post_init__(self) -> None:
         if self.memory_mb < 64:

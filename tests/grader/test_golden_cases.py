@@ -1,5 +1,6 @@
 """Golden-file tests: every case in tests/grader_cases/<case>/ through the real `jaxtutor check`
-command and real kernels. expected.json pins the exit code, the overall status, each check's status,
+command (or `jaxtutor grade` against tests/grader_lessons when expected.json names a lesson) and
+real kernels. expected.json pins the exit code, the overall status, each check's status,
 and a phrase the report must contain (the plain-words explanation)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+LESSONS = Path(__file__).parent.parent / "grader_lessons"
 CASES = sorted(p for p in (Path(__file__).parent.parent / "grader_cases").iterdir() if p.is_dir())
 
 
@@ -19,9 +21,13 @@ CASES = sorted(p for p in (Path(__file__).parent.parent / "grader_cases").iterdi
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_case(case: Path, kernel_env: dict[str, str]) -> None:
     expected = json.loads((case / "expected.json").read_text())
-    env = dict(kernel_env, JAXTUTOR_GRADE_PHASE_TIMEOUT_S="5")
+    env = dict(kernel_env, JAXTUTOR_GRADE_PHASE_TIMEOUT_S="5", JAXTUTOR_LESSON_DIRS=json.dumps([str(LESSONS)]))
+    if "lesson" in expected:  # graded against a test lesson (enables vmap, grad, structure, lesson speedup)
+        argv = ["grade", expected["lesson"], str(case / "submission.py"), "--json"]
+    else:
+        argv = ["check", str(case / "submission.py"), "--json", *expected.get("args", [])]
     proc = subprocess.run(
-        [sys.executable, "-m", "app.cli", "check", str(case / "submission.py"), "--json"],
+        [sys.executable, "-m", "app.cli", *argv],
         capture_output=True,
         text=True,
         env=env,

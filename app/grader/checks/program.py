@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.grader.checks.base import Evidence, phase_problem, result
 from app.grader.report import CheckResult
 
-CALLBACKS = ("pure_callback", "io_callback", "debug_callback", "callback")
+CALLBACKS = ("pure_callback", "io_callback", "debug_callback", "callback", "debug_print")
 
 
 def evaluate_vectorization(ev: Evidence) -> CheckResult:
@@ -68,6 +68,7 @@ def evaluate_structure(ev: Evidence) -> CheckResult:
         "memory": d.get("memory"),
         "donation": d.get("donation"),
         "hlo_instructions": d.get("hlo_instructions"),
+        "primitives": dict(sorted(prims.items(), key=lambda kv: -kv[1])[:25]),
     }
     for p in cfg.get("require_primitives", []):
         if p not in prims:

@@ -26,7 +26,14 @@ def evaluate(ev: Evidence) -> CheckResult:
     side = d.get("side_effects", [])
     findings: list[str] = []
     prints = _lines(side, ("print",))
-    if prints or d.get("eager_prints", 0) > 0:
+    per_call_jit = d.get("jit_prints_per_call") or []
+    debug_print = not prints and len(per_call_jit) > 1 and all(n > 0 for n in per_call_jit)
+    if debug_print:
+        findings.append(
+            "your function prints on every call through a host callback (`jax.debug.print`): fine while "
+            "debugging, but it stalls the device and floods logs in code you ship; remove it"
+        )
+    elif prints or d.get("eager_prints", 0) > 0:
         where = _at(prints[0]) if prints else "your function"
         per_call = d.get("jit_prints_per_call") or []
         extra = ""
@@ -35,11 +42,6 @@ def evaluate(ev: Evidence) -> CheckResult:
         findings.append(
             f"{where} prints: a side effect.{extra} Use `jax.debug.print` for debugging, or return "
             "the value and print it outside the function"
-        )
-    elif any(n > 0 for n in (d.get("jit_prints_per_call") or [])[1:]):
-        findings.append(
-            "your function prints on every call through a host callback (`jax.debug.print`); remove "
-            "it from code you ship"
         )
     rng = _lines(side, ("numpy.random", "random.", "secrets.", "os.urandom"))
     if rng or d.get("numpy_rng_state_changed") or d.get("python_rng_state_changed"):

@@ -40,6 +40,15 @@ def evaluate(ev: Evidence, *, report_only: bool = False) -> CheckResult:
         res = result(ev, NAME, "pass", f"Measured {summary}.", **figures)
         res.applicable = False
         return res
+    if ratio < threshold and d.get("jit_requested") and not d.get("submission_jitted"):
+        return result(
+            ev,
+            NAME,
+            "fail",
+            f"Your function could not be compiled with jax.jit, so it ran as plain Python: {summary}; the task "
+            f"asks for at least {threshold:g}x. Make it work under jax.jit first (see the jit check).",
+            **figures,
+        )
     if ratio < threshold:
         return result(
             ev,
