@@ -35,7 +35,8 @@ class GradeContext:
         self.seeds: list[int] = list(plan.get("seeds", [0, 1, 2]))
         self.output = io.StringIO()  # everything learner code printed (capped by the host when reported)
         self.eager_outputs: dict[int, Any] = {}
-        self.compile_events: list[str] | None = None  # while recording: names of jax compile events
+        self.compile_events: list[str] | None = None  # while recording: learner compile/trace events
+        self.learner_names: set[str] = set()  # names of every function defined in the learner's file
         self.compiled: Any = None
 
     # -- learner mode ----------------------------------------------------------------------------
@@ -96,6 +97,18 @@ def load_source(source: str, filename: str, modname: str, register: bool) -> typ
         sys.modules[modname] = module  # dataclasses, pickle and friends look modules up here
     exec(code, module.__dict__)
     return module
+
+
+def code_names(source: str) -> set[str]:
+    """Names of all functions and lambdas defined in ``source`` (nested ones included)."""
+    names: set[str] = set()
+    stack = [compile(source, LEARNER_FILE, "exec", dont_inherit=True)]
+    while stack:
+        code = stack.pop()
+        names.add(code.co_name)
+        stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    names.discard("<module>")
+    return names
 
 
 def describe_exception(exc: BaseException) -> dict[str, Any]:

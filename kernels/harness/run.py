@@ -13,7 +13,7 @@ from typing import Any
 
 from . import probes, timing
 from .channel import Channel, take_key
-from .context import GradeContext, describe_exception, load_source
+from .context import GradeContext, code_names, describe_exception, load_source
 from .guard import LEARNER_FILE, Guard, changed_attributes, fingerprint_modules
 from .serialize import TooLarge, describe
 
@@ -42,9 +42,14 @@ def main(plan: dict[str, Any]) -> None:
         jax.config.update("jax_enable_x64", True)
     ctx = GradeContext(plan, guard, pristine)
 
-    def on_event(event: str, duration_secs: float, **_k: str | int) -> None:
+    def on_event(event: str, duration_secs: float, **meta: str | int) -> None:
+        # Only compilations of the learner's own functions count: eager op-by-op dispatch also compiles
+        # (one small program per primitive and shape), which is not what "retracing" means.
         name = event
-        if ctx.compile_events is not None:
+        fun = str(meta.get("fun_name", ""))
+        if fun.startswith("jit(") and fun.endswith(")"):
+            fun = fun[4:-1]
+        if ctx.compile_events is not None and fun in ctx.learner_names:
             if name.endswith("backend_compile_duration"):
                 ctx.compile_events.append("compile")
             elif name.endswith("jaxpr_trace_duration"):
@@ -135,6 +140,7 @@ def _load(ctx: GradeContext) -> dict[str, Any]:
     with ctx.learner():
         module = load_source(plan["source"], LEARNER_FILE, "submission", register=True)
     ctx.module = module
+    ctx.learner_names = code_names(plan["source"]) | {"counted"}
     entry = plan.get("entry", "f")
     fn = module.__dict__.get(entry)
     info: dict[str, Any] = {"entry_found": fn is not None, "entry_callable": callable(fn)}

@@ -28,10 +28,12 @@ def evaluate(ev: Evidence) -> CheckResult:
     prints = _lines(side, ("print",))
     per_call_jit = d.get("jit_prints_per_call") or []
     debug_print = not prints and len(per_call_jit) > 1 and all(n > 0 for n in per_call_jit)
+    early_hints: list[str] = []
     if debug_print:
-        findings.append(
-            "your function prints on every call through a host callback (`jax.debug.print`): fine while "
-            "debugging, but it stalls the device and floods logs in code you ship; remove it"
+        # jax.debug.print is the sanctioned way to print from traced code: not a purity failure.
+        early_hints.append(
+            "prints on every call through `jax.debug.print` (a host callback): fine while debugging; "
+            "remove it from code you ship"
         )
     elif prints or d.get("eager_prints", 0) > 0:
         where = _at(prints[0]) if prints else "your function"
@@ -94,7 +96,7 @@ def evaluate(ev: Evidence) -> CheckResult:
             "the jitted function returns a different result than the plain Python call, which means "
             "it depends on something other than its arguments"
         )
-    hints = [
+    hints = early_hints + [
         f"reads the constant `{s['name']}` (fine if it never changes)"
         for s in d.get("stale_globals", [])
         if s.get("constant_style")
