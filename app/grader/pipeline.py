@@ -87,6 +87,7 @@ def _plan(lesson: Lesson, source: str, role: str) -> dict[str, Any]:
         "baseline_source": lesson.baseline if role == "submission" else None,
         "checks": _check_cfgs(lesson),
         "x64": lesson.meta.kernel.x64,
+        "hide_inputs": role == "submission",
     }
 
 

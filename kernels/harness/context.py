@@ -19,6 +19,8 @@ from typing import Any
 from .guard import LEARNER_FILE, Guard
 
 _MAX_MSG = 1200
+#: Set for lesson gradings, whose inputs are hidden: learner-raised exception messages are withheld.
+HIDE_LEARNER_MESSAGES = [False]
 _PATH_RE = re.compile(r"(/[\w.\-]+)+/([\w.\-]+\.py)")
 
 
@@ -114,9 +116,11 @@ def code_names(source: str) -> set[str]:
 def describe_exception(exc: BaseException) -> dict[str, Any]:
     """Type, cleaned message and the learner's innermost line. Host paths are stripped."""
     line = None
+    innermost_is_learner = False
     tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == LEARNER_FILE:
+        innermost_is_learner = tb.tb_frame.f_code.co_filename == LEARNER_FILE
+        if innermost_is_learner:
             line = tb.tb_lineno
         tb = tb.tb_next
     msg = str(exc)
@@ -136,6 +140,12 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
         "code": code[:300],
         "base_exception": not isinstance(exc, Exception),
     }
+    raised_by_learner = type(exc).__module__ == "submission" or (
+        innermost_is_learner and code.strip().startswith(("raise", "assert"))
+    )
+    if raised_by_learner and HIDE_LEARNER_MESSAGES[0]:
+        # The learner's own message could carry hidden test inputs out of the grader.
+        out["message"] = "(the message of an exception your code raised is not shown during grading)"
     if isinstance(exc, SyntaxError):
         out["offset"] = exc.offset
         out["text"] = (exc.text or "").rstrip("\n")[:300]

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import probes, timing
 from .channel import Channel, take_key
+from . import context
 from .context import GradeContext, code_names, describe_exception, load_source
 from .guard import LEARNER_FILE, Guard, changed_attributes, fingerprint_modules
 from .serialize import TooLarge, describe
@@ -41,6 +42,9 @@ def main(plan: dict[str, Any]) -> None:
     if plan.get("x64"):
         jax.config.update("jax_enable_x64", True)
     ctx = GradeContext(plan, guard, pristine)
+    hide_inputs = bool(plan.get("hide_inputs"))
+    context.HIDE_LEARNER_MESSAGES[0] = hide_inputs
+    shown_output = ""  # with hidden inputs, only what the module printed while loading is reported
 
     def on_event(event: str, duration_secs: float, **meta: str | int) -> None:
         # Only compilations of the learner's own functions count: eager op-by-op dispatch also compiles
@@ -79,7 +83,9 @@ def main(plan: dict[str, Any]) -> None:
         if changed or guard.blocked:
             chan.emit("tamper", {"phase": name, "changed": changed[:20], "blocked": sorted(set(guard.blocked))[:10]})
             break
-        chan.emit("result", {"name": name, "data": data, "error": error, "output": ctx.output.getvalue()[-4000:]})
+        if not hide_inputs or name == "load":
+            shown_output = ctx.output.getvalue()[-4000:]
+        chan.emit("result", {"name": name, "data": data, "error": error, "output": shown_output})
         if error is not None and name in ("load", "ref:load"):
             break
     chan.emit("done", {})

@@ -40,4 +40,6 @@ def test_case(case: Path, kernel_env: dict[str, str]) -> None:
     assert report["status"] == expected["status"], report["message"]
     assert {c["name"]: c["status"] for c in report["checks"]} == expected["checks"]
     assert expected["report_contains"] in json.dumps(report)
+    for secret in expected.get("report_excludes", []):  # hidden inputs never reach the report
+        assert secret not in json.dumps(report)
     assert "/work/" not in proc.stdout and "/root/" not in proc.stdout  # no host paths
