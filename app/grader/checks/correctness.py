@@ -11,6 +11,15 @@ NAME = "correctness"
 
 
 def evaluate(ev: Evidence) -> CheckResult:
+    if ev.sub.timed_out_phase == "calls":
+        return result(
+            ev,
+            NAME,
+            "fail",
+            "Calling your function took longer than the time limit, so its results could not be checked: "
+            "an infinite loop, or a Python loop over array elements (vectorise it).",
+            timed_out=True,
+        )
     if ev.ref is None or "calls" not in ev.ref:
         res = result(ev, NAME, "skip", "No reference solution to compare against (define `reference`).")
         res.applicable = False
