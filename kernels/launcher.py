@@ -28,7 +28,11 @@ PRELOAD_LINES = [
     "import jax, jax.numpy as jnp, numpy as np",
     "import flax, optax",
     "from flax import nnx",
+    # Compile the primitives almost every first cell uses (iota, reductions, matmul, elementwise, PRNG) once,
+    # while the kernel waits in the pool, so a learner's first JAX cell does not pay for them.
     "_ = (jnp.zeros(2) + 1).block_until_ready(); del _",
+    "_ = (jnp.arange(10).sum(), jnp.arange(10.0).mean(), jnp.ones((2, 2)) @ jnp.ones((2, 2)), "
+    "jnp.sin(jnp.ones(2)) * 2.0, jax.random.normal(jax.random.key(0), (2,))); del _",
 ]
 
 #: Environment variables a kernel may receive from a lesson (anything else is refused).
