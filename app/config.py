@@ -94,9 +94,14 @@ class Settings(BaseSettings):
     poll_interval_ms: int = Field(400, ge=50, description="How often the page polls a running Run or grading.")
 
     def kernel_python_path(self) -> str:
+        """The venv interpreter kernels run, with its directory resolved: ``.venv`` may be a symlink to a
+        venv outside the checkout (see scripts/install.sh) and the kernel user must reach its real path."""
+        import os
         import sys
 
-        return self.kernel_python or sys.executable
+        if self.kernel_python:
+            return self.kernel_python
+        return os.path.join(os.path.realpath(os.path.dirname(sys.executable)), os.path.basename(sys.executable))
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

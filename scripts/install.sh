@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Create .venv with Debian's Python 3.11 (kernels run as an unprivileged user, so the interpreter must
 # not live under /root) and install jaxtutor with every dependency pinned by requirements.lock.
+# If the checkout sits below a directory other users cannot traverse (e.g. /root or a 0700 temp dir),
+# the venv is created under /opt/jaxtutor and .venv is a symlink to it, so the sandboxed kernel user
+# can still reach the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${JAXTUTOR_PYTHON:-/usr/bin/python3.11}
@@ -8,7 +11,25 @@ if ! "$PY" -c "import ensurepip, venv" >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq python3.11-venv >/dev/null
 fi
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
+traversable() {  # every ancestor of $1 has o+x
+    "$PY" - "$1" <<'PYEOF'
+import os, stat, sys
+from pathlib import Path
+p = Path(sys.argv[1]).resolve()
+sys.exit(0 if all(q.stat().st_mode & stat.S_IXOTH for q in p.parents) else 1)
+PYEOF
+}
+if [ ! -e .venv ]; then
+    if traversable "$PWD/.venv"; then
+        "$PY" -m venv .venv
+    else
+        target="/opt/jaxtutor/venv-$(printf '%s' "$PWD" | sha256sum | cut -c1-12)"
+        mkdir -p /opt/jaxtutor && chmod 755 /opt/jaxtutor
+        [ -x "$target/bin/python" ] || "$PY" -m venv "$target"
+        ln -s "$target" .venv
+        echo "note: $PWD is not reachable by other users; the venv lives in $target"
+    fi
+fi
 .venv/bin/python -m pip install -q --upgrade pip==26.3 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -m pip install -q -c requirements.lock -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import app, kernels, jax; print('jaxtutor installed; jax', jax.__version__)"
