@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
@@ -171,3 +171,7 @@ def rate_limit(limiter: RateLimiter, *, action: str, key: str, limit: int) -> No
 
 def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+#: A row id in a URL path. Bounded so that an absurd id is a 422, not a database overflow (500).
+DbId = Annotated[int, Path(ge=1, le=2**63 - 1)]

@@ -11,6 +11,9 @@ HX_TRIGGER = "HX-Trigger"
 HX_RETARGET = "HX-Retarget"
 HX_RESWAP = "HX-Reswap"
 
+#: Triggered (``HX-Trigger``) when a polled submission is graded; the history listens for it.
+GRADED_EVENT = "jaxtutor-graded"
+
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get(HX_REQUEST) == "true"

@@ -1,12 +1,15 @@
 """The web app: ``create_app(settings)`` builds it; the lifespan opens and closes everything it holds.
 
-Start-up order: data dir → database engine → migrations (``alembic upgrade head``; ``create_all`` when
-``auto_migrate`` is off) → lesson catalog → run manager (session kernels) → grading queue (recovers
-submissions a previous process left ``running``). Shut-down reverses it and stops every kernel.
+Start-up order: host (sandbox ready? else refuse; sweep what a dead server left in the runtime dir; see
+``app.services.host``; skipped when a test hands in its own kernel provider) → data dir → database
+engine → migrations (``alembic upgrade head``; ``create_all`` when ``auto_migrate`` is off) → lesson
+catalog → run manager (session kernels from the warm pool) → grading queue (recovers submissions a
+previous process left ``running``). Shut-down reverses it and stops every kernel.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,8 +26,9 @@ from app.db import create_all, make_engine, migrate
 from app.lessons import load_catalog
 from app.routes import admin, api, auth, instructor, pages, runs, submissions
 from app.security import CSRF_COOKIE, new_csrf_token
-from app.services.execution import KernelProvider, RunManager, StartKernelProvider
+from app.services.execution import KernelProvider, PoolKernelProvider, RunManager
 from app.services.grading_jobs import Grader, GradingQueue
+from app.services.host import HostState, prepare_host
 from app.services.ratelimit import RateLimiter
 from app.templating import STATIC_DIR, MarkdownRenderer, make_templates
 
@@ -100,12 +104,29 @@ def create_app(
     *,
     grader: Grader | None = None,
     kernel_provider: KernelProvider | None = None,
+    host: HostState | None = None,
 ) -> FastAPI:
-    """Build the app. ``grader`` and ``kernel_provider`` are seams for tests and for the warm pool."""
+    """Build the app. ``grader`` and ``kernel_provider`` are seams for tests (default: the real grader
+    and the warm pool). ``host`` is the state of an already prepared host (``jaxtutor serve`` prepares
+    it before listening); without it, and without a test's provider, the lifespan prepares the host and
+    a sandbox that is not ready stops the start-up (``HostNotReady``)."""
     settings = settings or Settings.model_validate({})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_host: HostState | None = None
+        if host is None and kernel_provider is None:
+            own_host = await asyncio.to_thread(prepare_host, settings)
+        app.state.host = host or own_host or HostState()
+        try:
+            async with _serving(app):
+                yield
+        finally:
+            if own_host is not None:
+                own_host.release()
+
+    @asynccontextmanager
+    async def _serving(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings)
         if settings.auto_migrate:
@@ -115,7 +136,7 @@ def create_app(
         catalog = load_catalog(settings.lesson_dirs)
         for problem in catalog.problems:
             log.warning("lesson problem: %s", problem)
-        run_manager = RunManager(settings, kernel_provider or StartKernelProvider(settings))
+        run_manager = RunManager(settings, kernel_provider or PoolKernelProvider(settings))
         grading = GradingQueue(settings=settings, engine=engine, catalog=catalog, grader=grader)
         app.state.engine = engine
         app.state.catalog = catalog
@@ -123,9 +144,9 @@ def create_app(
         app.state.grading = grading
         app.state.limiter = RateLimiter()
         app.state.markdown = MarkdownRenderer()
-        run_manager.start()
-        await grading.start()
         try:
+            await run_manager.start()
+            await grading.start()
             yield
         finally:
             await grading.close()

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.config import Settings
-from app.htmx import is_htmx, vary_on_htmx
+from app.htmx import GRADED_EVENT, is_htmx, vary_on_htmx
 from app.lessons.model import STEP_TITLES
 from app.security import CSRF_FIELD, CSRF_HEADER, strip_ansi
 from kernels.outcomes import Output
@@ -46,7 +46,10 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
         lexer = get_lexer_by_name(lang or "text")
     except ClassNotFound:
         lexer = get_lexer_by_name("text")
-    return highlight(code, lexer, HtmlFormatter(nowrap=False, cssclass="highlight"))
+    # One <pre> of our own (markdown-it keeps output that starts with "<pre" as is); pygments' default
+    # <div><pre> would end up nested inside markdown-it's <pre><code> with stray blank lines.
+    spans = highlight(code, lexer, HtmlFormatter(nowrap=True)).rstrip("\n")
+    return f'<pre class="highlight"><code>{spans}</code></pre>'
 
 
 class MarkdownRenderer:
@@ -122,6 +125,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         CODEMIRROR_VERSION=CODEMIRROR_VERSION,
         CSRF_FIELD=CSRF_FIELD,
         CSRF_HEADER=CSRF_HEADER,
+        GRADED_EVENT=GRADED_EVENT,
         poll_interval_ms=settings.poll_interval_ms,
         signup_mode=settings.signup_mode,
     )

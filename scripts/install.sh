@@ -30,6 +30,7 @@ if [ ! -e .venv ]; then
         echo "note: $PWD is not reachable by other users; the venv lives in $target"
     fi
 fi
-.venv/bin/python -m pip install -q --upgrade pip==26.3 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -m pip install -q -c requirements.lock -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+quiet() { "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }; }  # keeps the command's exit status
+quiet .venv/bin/python -m pip install -q --upgrade pip==26.3
+quiet .venv/bin/python -m pip install -q -c requirements.lock -e ".[dev]"
 .venv/bin/python -c "import app, kernels, jax; print('jaxtutor installed; jax', jax.__version__)"

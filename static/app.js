@@ -59,7 +59,8 @@
   }
 
   document.addEventListener("keydown", function (ev) {
-    if (!(ev.ctrlKey || ev.metaKey)) { return; }
+    // CodeMirror's own key map has already handled (and prevented) its shortcuts: do not click twice.
+    if (ev.defaultPrevented || !(ev.ctrlKey || ev.metaKey)) { return; }
     if (ev.key === "Enter" && document.getElementById("run-btn")) { ev.preventDefault(); click("run-btn"); }
     if ((ev.key === "s" || ev.key === "S") && document.getElementById("submit-btn")) { ev.preventDefault(); click("submit-btn"); }
   });

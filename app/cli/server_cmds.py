@@ -50,14 +50,25 @@ def _engine(settings: Settings) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Prepare the host (refuse without a ready sandbox: exit 5), then serve until interrupted."""
     import uvicorn
 
     from app.main import create_app
+    from app.services.host import UNSAFE_WARNING, HostNotReady, prepare_host
 
     settings = _settings()
     if settings.unsafe_no_sandbox:
-        print("WARNING: JAXTUTOR_UNSAFE_NO_SANDBOX is set: learner code runs unsandboxed.", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=False)
+        bar = "!" * 78
+        print(f"{bar}\nWARNING: {UNSAFE_WARNING}\n{bar}", file=sys.stderr)
+    try:
+        host = prepare_host(settings)
+    except HostNotReady as exc:
+        print(exc, file=sys.stderr)
+        return 5
+    try:
+        uvicorn.run(create_app(settings, host=host), host=args.host, port=args.port, proxy_headers=False)
+    finally:
+        host.release()
     return 0
 
 

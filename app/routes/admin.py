@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from app.deps import AdminUser, CatalogDep, CsrfDep, SessionDep
+from app.deps import AdminUser, CatalogDep, CsrfDep, DbId, SessionDep
 from app.errors import AppError
 from app.models import Role, User
 from app.services import users
@@ -28,7 +28,7 @@ async def admin_page(request: Request, user: AdminUser, session: SessionDep, cat
 
 @router.post("/admin/users/{user_id}/role")
 async def set_role(
-    user_id: int, user: AdminUser, session: SessionDep, role: Annotated[str, Form(max_length=20)]
+    user_id: DbId, user: AdminUser, session: SessionDep, role: Annotated[str, Form(max_length=20)]
 ) -> Response:
     target = session.get(User, user_id)
     if target is None:

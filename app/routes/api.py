@@ -11,6 +11,7 @@ from app.deps import (
     CatalogDep,
     CsrfDep,
     CurrentUser,
+    DbId,
     GradingDep,
     LimiterDep,
     SessionDep,
@@ -113,7 +114,7 @@ async def create_submission(
 
 
 @router.get("/submissions/{submission_id}")
-async def get_submission(submission_id: int, user: CurrentUser, session: SessionDep) -> SubmissionState:
+async def get_submission(submission_id: DbId, user: CurrentUser, session: SessionDep) -> SubmissionState:
     sub = submissions.get_submission(session=session, submission_id=submission_id)
     if sub is None or (sub.user_id != user.id and not user.is_staff):
         raise AppError(404, "There is no such submission.")

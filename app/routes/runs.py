@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from app.deps import CsrfDep, CurrentUser, LimiterDep, RunsDep, SettingsDep, check_code, rate_limit
 from app.errors import AppError
+from app.htmx import HX_RESWAP
 from app.services.execution import CapacityError, RunBusyError
 from app.templating import render
 
@@ -30,7 +31,8 @@ async def start_run(
     try:
         run = await runs.start_run(user_id=user.id, code=code)
     except RunBusyError as exc:
-        raise AppError(409, str(exc)) from exc
+        # Keep the running cell's output on the page: the notice goes above it instead of replacing it.
+        raise AppError(409, str(exc), headers={HX_RESWAP: "afterbegin"}) from exc
     except CapacityError as exc:
         raise AppError(503, str(exc), headers={"Retry-After": "30"}) from exc
     return render(request, "_run.html", {"run": run, "kernel_status": runs.status(user_id=user.id)})

@@ -11,6 +11,7 @@ from app.deps import (
     CatalogDep,
     CsrfDep,
     CurrentUser,
+    DbId,
     GradingDep,
     LimiterDep,
     SessionDep,
@@ -20,8 +21,8 @@ from app.deps import (
     rate_limit,
 )
 from app.errors import AppError
-from app.htmx import is_htmx
-from app.models import Submission, User
+from app.htmx import GRADED_EVENT, HX_TRIGGER, is_htmx
+from app.models import Submission, SubmissionStatus, User
 from app.services import submissions
 from app.templating import render
 
@@ -62,12 +63,15 @@ async def submit(
 
 @router.get("/submissions/{submission_id}")
 async def show_submission(
-    request: Request, submission_id: int, user: CurrentUser, session: SessionDep, catalog: CatalogDep
+    request: Request, submission_id: DbId, user: CurrentUser, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     sub = visible_submission(session, user, submission_id)
     lesson = catalog.get(sub.lesson_id)
-    name = "_submission.html" if is_htmx(request) else "submission.html"
-    return render(request, name, {"sub": sub, "lesson": lesson})
+    if not is_htmx(request):
+        return render(request, "submission.html", {"sub": sub, "lesson": lesson})
+    # A finished grading tells the page, so that the submission history refreshes itself.
+    headers = {HX_TRIGGER: GRADED_EVENT} if sub.status == SubmissionStatus.DONE.value else None
+    return render(request, "_submission.html", {"sub": sub, "lesson": lesson}, headers=headers)
 
 
 @router.get("/lessons/{lesson_id}/history")
@@ -78,6 +82,6 @@ async def history(request: Request, lesson_id: str, user: CurrentUser, session: 
 
 
 @router.get("/submissions/{submission_id}/code")
-async def submission_code(submission_id: int, user: CurrentUser, session: SessionDep) -> Response:
+async def submission_code(submission_id: DbId, user: CurrentUser, session: SessionDep) -> Response:
     sub = visible_submission(session, user, submission_id)
     return Response(sub.code, media_type="text/plain; charset=utf-8")

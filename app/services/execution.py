@@ -1,9 +1,9 @@
 """Run: each learner's own session kernel, code executed with output streamed into memory.
 
 The page starts a run (``RunManager.start_run``) and then polls (``RunManager.poll``) for the output
-that arrived since its last look. Kernels come from a ``KernelProvider``; the default one calls
-``kernels.launcher.start_kernel`` directly, and the warm pool (``kernels.pool``) can replace it without
-touching callers. Learner code only ever runs inside a kernel; nothing here executes it.
+that arrived since its last look. Kernels come from a ``KernelProvider``: the server uses the warm pool
+(``PoolKernelProvider``); ``StartKernelProvider`` starts one kernel per session; tests pass fakes.
+Learner code only ever runs inside a kernel; nothing here executes it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ log = logging.getLogger(__name__)
 RUNS_KEPT_PER_LEARNER = 4
 
 
+class RunBusyError(RuntimeError):
+    """The learner's kernel is already running something."""
+
+
+class CapacityError(RuntimeError):
+    """No more session kernels may be started on this server."""
+
+
 class KernelLike(Protocol):
     """The part of ``kernels.runtime.KernelHandle`` the web app uses."""
 
@@ -40,31 +48,35 @@ class KernelLike(Protocol):
 
 
 class KernelProvider(Protocol):
-    async def acquire(self, *, purpose: str) -> KernelLike: ...
+    """Where session kernels come from. ``owner`` identifies the learner (for per-user caps)."""
+
+    async def start(self) -> None: ...
+    async def acquire(self, *, owner: str) -> KernelLike: ...
     async def release(self, kernel: KernelLike) -> None: ...
     async def close(self) -> None: ...
 
 
+def session_kernel_config(settings: Settings) -> Any:
+    """The ``KernelConfig`` of a Run kernel: sandboxed (unless the unsafe mode), limits from settings."""
+    from app.grader.pipeline import kernel_config
+
+    return kernel_config(settings, purpose="session")
+
+
 class StartKernelProvider:
-    """Starts a fresh kernel per learner session (sandboxed unless ``unsafe_no_sandbox``)."""
+    """Starts a fresh kernel per learner session (no warm pool)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def acquire(self, *, purpose: str) -> KernelLike:
-        from kernels.launcher import KernelConfig, start_kernel
+    async def start(self) -> None:
+        return None
 
-        s = self.settings
-        s.runtime_dir.mkdir(parents=True, exist_ok=True)
-        config = KernelConfig(
-            runtime_dir=str(s.runtime_dir),
-            python=s.kernel_python_path(),
-            sandbox=not s.unsafe_no_sandbox,
-            ready_timeout_s=s.kernel_ready_timeout_s,
-            max_message_bytes=s.kernel_max_message_bytes,
-            purpose=purpose,
-        )
-        return await start_kernel(config)
+    async def acquire(self, *, owner: str) -> KernelLike:
+        from kernels.launcher import start_kernel
+
+        self.settings.runtime_dir.mkdir(parents=True, exist_ok=True)
+        return await start_kernel(session_kernel_config(self.settings))
 
     async def release(self, kernel: KernelLike) -> None:
         await kernel.shutdown()
@@ -73,12 +85,39 @@ class StartKernelProvider:
         return None
 
 
-class RunBusyError(RuntimeError):
-    """The learner's kernel is already running something."""
+class PoolKernelProvider:
+    """Session kernels leased from the warm pool (``kernels.pool``): a never-used kernel per learner.
 
+    The pool keeps ``pool_warm_kernels`` started kernels with JAX preloaded, so a learner's first Run
+    does not wait for a kernel to start. A released kernel is shut down, never reused.
+    """
 
-class CapacityError(RuntimeError):
-    """No more session kernels may be started on this server."""
+    def __init__(self, settings: Settings) -> None:
+        from kernels.pool import KernelPool, PoolLimits
+
+        self.settings = settings
+        settings.runtime_dir.mkdir(parents=True, exist_ok=True)
+        limits = PoolLimits.from_settings(settings)
+        # The run manager culls idle sessions itself (it knows when a learner's run is in flight).
+        limits.idle_cull_s = max(limits.idle_cull_s, settings.session_kernel_idle_s * 2)
+        self.pool = KernelPool(session_kernel_config(settings), limits)
+
+    async def start(self) -> None:
+        await self.pool.start()
+
+    async def acquire(self, *, owner: str) -> KernelLike:
+        from kernels.pool import PoolFull, Profile
+
+        try:
+            return await self.pool.acquire(Profile(), owner)
+        except PoolFull as exc:
+            raise CapacityError(str(exc)) from exc
+
+    async def release(self, kernel: KernelLike) -> None:
+        await self.pool.release(kernel)  # type: ignore[arg-type]
+
+    async def close(self) -> None:
+        await self.pool.close()
 
 
 @dataclass
@@ -124,7 +163,8 @@ class RunManager:
         self._reaper: asyncio.Task[None] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
-    def start(self) -> None:
+    async def start(self) -> None:
+        await self.provider.start()
         self._reaper = asyncio.create_task(self._reap_idle(), name="jaxtutor-kernel-reaper")
 
     async def close(self) -> None:
@@ -197,7 +237,12 @@ class RunManager:
                 if sess.kernel is None:
                     sess.state = "starting"
                     try:
-                        sess.kernel = await self.provider.acquire(purpose=f"session:{sess.user_id}")
+                        sess.kernel = await self.provider.acquire(owner=f"user:{sess.user_id}")
+                    except CapacityError as exc:
+                        sess.state = "none"
+                        run.message = str(exc)
+                        run.result = ExecutionResult(reason=Reason.SANDBOX_UNAVAILABLE, message=run.message)
+                        return
                     except Exception as exc:
                         sess.state = "none"
                         run.message = f"The kernel could not start: {exc}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from app.models import LessonProgress, Submission, SubmissionStatus, User, utcnow
+from app.models import LessonProgress, Role, Submission, SubmissionStatus, User, utcnow
 
 
 def _get_or_create(*, session: Session, user_id: int, lesson_id: str) -> LessonProgress:
@@ -66,8 +66,14 @@ class Dashboard:
 
 
 def dashboard(*, session: Session, lesson_ids: list[str], recent: int = 2000) -> Dashboard:
-    learners = list(session.exec(select(User).order_by(col(User.username))))
     rows = session.exec(select(LessonProgress)).all()
+    # Learners, plus any staff member who has tried a lesson (instructors testing their own lessons).
+    tried = {row.user_id for row in rows}
+    learners = [
+        u
+        for u in session.exec(select(User).order_by(col(User.username)))
+        if u.role == Role.LEARNER.value or u.id in tried
+    ]
     cells = {(row.user_id, row.lesson_id): row for row in rows}
     rates: dict[str, tuple[int, int]] = {}
     for lesson_id in lesson_ids:

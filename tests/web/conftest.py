@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import shutil
+import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,8 @@ from app.main import create_app
 from app.models import Role, UserCreate
 from app.services import tokens, users
 from kernels.outcomes import ErrorInfo, ExecutionResult, Output, Reason
+
+from .pg import pg_cluster  # noqa: F401  (the session's throwaway PostgreSQL cluster)
 
 LESSONS = Path(__file__).parent / "lessons"
 BASE_URL = "https://testserver"
@@ -84,7 +89,10 @@ class FakeProvider:
         self.kernels: list[FakeKernel] = []
         self.released: list[FakeKernel] = []
 
-    async def acquire(self, *, purpose: str) -> FakeKernel:
+    async def start(self) -> None:
+        return None
+
+    async def acquire(self, *, owner: str) -> FakeKernel:
         kernel = FakeKernel()
         self.kernels.append(kernel)
         return kernel
@@ -122,6 +130,70 @@ class FakeGrader:
             ],
             "timings": {"total_s": 0.01},
         }
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs twice: in-memory SQLite, and a fresh database on real PostgreSQL."""
+    if request.param == "sqlite":
+        return "sqlite://"
+    cluster = request.getfixturevalue("pg_cluster")
+    return str(cluster.url(cluster.new_database()))
+
+
+@pytest.fixture
+def engine(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """A migrated database (``alembic upgrade head``) on either backend."""
+    from app.db import make_engine, migrate
+
+    eng = make_engine(Settings(data_dir=tmp_path, database_url=database_url))
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def sandbox_ready() -> bool:
+    """Whether real kernels can run in the bubblewrap sandbox here (CI: yes); else the unsafe dev mode."""
+    from tests.conftest import sandbox_refusal
+
+    return sandbox_refusal() is None
+
+
+def make_short_dir(prefix: str) -> Path:
+    """A short directory (ipc socket paths: 107 bytes at most) the kernel user can traverse.
+
+    Under /run when writable: the sandbox mounts a private tmpfs over /tmp, which would hide a kernel
+    directory under /tmp from the kernel itself."""
+    base = "/run" if os.access("/run", os.W_OK) else "/tmp"
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    path.chmod(0o711)
+    return path
+
+
+@pytest.fixture
+def short_runtime_dir() -> Iterator[Path]:
+    path = make_short_dir("jtw")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def kernel_settings(short_runtime_dir: Path, sandbox_ready: bool) -> Settings:
+    """Settings for tests with real kernels: sandboxed when the host allows it, one warm kernel.
+
+    The data dir (its XLA cache is bound into reference kernels) lives beside the runtime dir, where
+    the kernel user can reach it; pytest's tmp_path is neither reachable nor visible in the sandbox."""
+    return Settings(
+        data_dir=short_runtime_dir / "data",
+        runtime_dir=short_runtime_dir,
+        lesson_dirs=[LESSONS],
+        database_url="sqlite://",
+        unsafe_no_sandbox=not sandbox_ready,
+        poll_interval_ms=50,
+        run_timeout_s=20,
+        pool_warm_kernels=1,
+    )
 
 
 @pytest.fixture

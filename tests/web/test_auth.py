@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from app.config import Settings
 from app.main import create_app
 
-from .conftest import BASE_URL, csrf, login, make_user, serve
+from .conftest import BASE_URL, FakeProvider, csrf, login, make_user, serve
 
 
 async def test_signup_logs_in_with_safe_cookie(client: httpx.AsyncClient) -> None:
@@ -76,9 +76,9 @@ async def test_login_redirect_is_local_only(client: httpx.AsyncClient, app: Fast
     assert r.headers["location"] == "/"
 
 
-async def test_login_is_rate_limited(settings: Settings, grader: object, provider: object) -> None:
+async def test_login_is_rate_limited(settings: Settings, provider: FakeProvider) -> None:
     settings.login_rate_per_minute = 2
-    app = create_app(settings)
+    app = create_app(settings, kernel_provider=provider)
     async with serve(app) as client:
         token = await csrf(client)
         codes = [
@@ -90,10 +90,10 @@ async def test_login_is_rate_limited(settings: Settings, grader: object, provide
         assert codes == [400, 400, 429]
 
 
-async def test_signup_modes(settings: Settings) -> None:
+async def test_signup_modes(settings: Settings, provider: FakeProvider) -> None:
     settings.signup_mode = "invite"
     settings.invite_code = "let-me-in"
-    app = create_app(settings)
+    app = create_app(settings, kernel_provider=provider)
     async with serve(app) as client:
         token = await csrf(client)
         data = {
@@ -106,7 +106,7 @@ async def test_signup_modes(settings: Settings) -> None:
         data["invite_code"] = "let-me-in"
         assert (await client.post("/signup", data=data)).status_code == 303
     settings.signup_mode = "closed"
-    app = create_app(settings)
+    app = create_app(settings, kernel_provider=provider)
     async with serve(app) as client:
         token = await csrf(client)
         data = {"username": "dave", "password": "longpassword", "csrf_token": token}

@@ -1,65 +1,85 @@
-"""Run through the web app against a real (unsandboxed, development-mode) Jupyter kernel."""
+"""Run and Submit through the web app against real kernels: sandboxed where the host allows it.
+
+Run uses the server's real kernel provider (the warm pool); Submit uses the real grader
+(``app.grader.api.grade_submission``), which grades in fresh kernels of its own.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
+import httpx
 import pytest
 
 from app.config import Settings
 from app.main import create_app
+from app.services.execution import PoolKernelProvider
 
-from .conftest import LESSONS, htmx, login, make_user, next_poll, serve
+from .conftest import LESSONS, FakeProvider, csrf, htmx, login, make_user, next_poll, serve, wait_for
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
 
-@pytest.fixture
-def short_runtime_dir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="jtw", dir="/tmp"))  # ipc socket paths: 107 bytes at most
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+async def _run(client: httpx.AsyncClient, code: str) -> str:
+    r = await client.post("/runs", data={"code": code}, headers=await htmx(client))
+    assert r.status_code == 200, r.text
+    html, url = "", next_poll(r.text)
+    for _ in range(1200):
+        if url is None:
+            return html
+        await asyncio.sleep(0.05)
+        page = await client.get(url, headers={"HX-Request": "true"})
+        html += page.text
+        url = next_poll(page.text)
+    raise AssertionError("run did not finish")
 
 
-async def test_run_in_a_real_kernel(tmp_path: Path, short_runtime_dir: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path,
-        runtime_dir=short_runtime_dir,
-        lesson_dirs=[LESSONS],
-        database_url="sqlite://",
-        unsafe_no_sandbox=True,
-        poll_interval_ms=50,
-        run_timeout_s=20,
-    )
-    app = create_app(settings)
+async def test_run_in_a_real_kernel_from_the_warm_pool(kernel_settings: Settings) -> None:
+    app = create_app(kernel_settings)
     async with serve(app) as client:
+        provider = app.state.runs.provider
+        assert isinstance(provider, PoolKernelProvider)
+        assert app.state.host.owns_runtime_dir
+        config = provider.pool.base
+        assert config.sandbox is not kernel_settings.unsafe_no_sandbox
+        assert config.sandbox_options["sandbox_memory_mb"] == kernel_settings.sandbox_memory_mb
         make_user(app, "alice")
         await login(client)
-
-        async def run(code: str) -> str:
-            r = await client.post("/runs", data={"code": code}, headers=await htmx(client))
-            assert r.status_code == 200, r.text
-            html, url = "", next_poll(r.text)
-            for _ in range(1200):
-                if url is None:
-                    return html
-                await asyncio.sleep(0.05)
-                page = await client.get(url, headers={"HX-Request": "true"})
-                html += page.text
-                url = next_poll(page.text)
-            raise AssertionError("run did not finish")
-
-        out = await run("import jax.numpy as jnp\nx = jnp.arange(3.0)\nprint(x.sum())")
-        assert "3.0" in out and "Done" in out
-        out = await run("print(x * 2)")  # state is kept between runs
+        out = await _run(client, "import jax.numpy as jnp\nx = jnp.arange(3.0)\nprint(x.sum())")
+        assert "3.0" in out and "Done" in out, out
+        out = await _run(client, "print(x * 2)")  # state is kept between runs
         assert "[0. 2. 4.]" in out
-        out = await run("1 / 0")
+        out = await _run(client, "1 / 0")
         assert "ZeroDivisionError" in out and "Traceback" in out
         status = await client.post("/kernel/restart", headers=await htmx(client))
         assert "not started" in status.text
-        out = await run("print('x' in dir())")
+        out = await _run(client, "print('x' in dir())")  # a fresh, never-used kernel
         assert "False" in out
+        assert provider.pool.stats()["leased"] == 1
+
+
+async def test_submit_is_graded_by_the_real_grader(kernel_settings: Settings) -> None:
+    app = create_app(kernel_settings, kernel_provider=FakeProvider())
+    solution = (LESSONS / "demo-add" / "solution.py").read_text()
+    starter = (LESSONS / "demo-add" / "starter.py").read_text()
+    async with serve(app) as client:
+        make_user(app, "alice")
+        await login(client)
+        headers = {"X-CSRF-Token": await csrf(client)}
+        ids = []
+        for code in (solution, starter):
+            r = await client.post("/api/v1/lessons/demo-add/submissions", json={"code": code}, headers=headers)
+            assert r.status_code in (200, 201, 202), r.text
+            ids.append(r.json()["id"])
+
+        async def graded(sub_id: int) -> dict[str, object] | None:
+            body: dict[str, object] = (await client.get(f"/api/v1/submissions/{sub_id}")).json()
+            return body if body["status"] == "done" else None
+
+        good = await wait_for(lambda: graded(ids[0]), timeout=150)
+        bad = await wait_for(lambda: graded(ids[1]), timeout=150)
+    assert good["verdict"] == "pass", str(good["report"])[:3000]
+    assert bad["verdict"] == "fail", bad
+    report = bad["report"]
+    assert isinstance(report, dict)
+    assert any(c["name"] == "correctness" and c["status"] == "fail" for c in report["checks"])
