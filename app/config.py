@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the database; empty means a SQLite file in data_dir. "
         "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
     )
+    database_pool_size: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="Database connections kept open (plus as many again on demand); requests that use "
+        "the database wait their turn beyond that, without blocking the server.",
+    )
     auto_migrate: bool = Field(True, description="Apply database migrations (alembic upgrade head) at start-up.")
     signup_mode: str = Field(
         "open",
@@ -118,3 +125,15 @@ class Settings(BaseSettings):
     pool_idle_cull_s: float = Field(900.0, description="A session kernel idle this long is shut down.")
     pool_cull_interval_s: float = Field(30.0, description="How often idle session kernels are looked for.")
     sandbox_shm_mb: int = Field(16, description="Size of each kernel's private /dev/shm.")
+
+    # --- remote kernels (read by app.grader.kernel_source.GatewayKernels, kernels.gateway) ---------------
+    kernel_backend: str = Field(
+        "local",
+        pattern=r"^(local|gateway)$",
+        description="Where kernels run: 'local' (started by this server) or 'gateway' (a Jupyter Kernel "
+        "Gateway at gateway_url, serving the jaxtutor kernelspec; see kernels/gateway).",
+    )
+    gateway_url: str = Field("", description="Base URL of the Kernel Gateway, e.g. http://10.0.0.5:8888.")
+    gateway_token: str = Field("", description="The gateway's KG_AUTH_TOKEN, sent on REST calls and websockets.")
+    gateway_kernel_name: str = Field("jaxtutor", description="Kernelspec name the gateway serves for jaxtutor.")
+    gateway_request_timeout_s: float = Field(30.0, gt=0, description="Timeout of one REST call to the gateway.")

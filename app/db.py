@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from app import models as _models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -38,10 +38,25 @@ def make_engine(settings: Settings) -> Engine:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
     else:
         kwargs["pool_pre_ping"] = True
+    if kwargs.get("poolclass") is not StaticPool:
+        kwargs["pool_size"] = settings.database_pool_size
+        kwargs["max_overflow"] = settings.database_pool_size
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def request_slots(engine: Engine, *, reserve: int = 2) -> int:
+    """How many requests may hold a connection at once, leaving ``reserve`` for background workers.
+
+    Database work runs on the event loop thread; a request that waits for a pooled connection would
+    block the loop, so no request ever may: they queue on an ``asyncio.Semaphore`` of this size
+    instead (``app.deps.get_db``)."""
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        return max(1, pool.size() + pool._max_overflow - reserve)
+    return 10_000  # StaticPool (one shared in-memory connection) and friends never wait
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -34,8 +34,10 @@ def get_settings(request: Request) -> Settings:
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        yield session
+    # A slot first (waiting here yields to the loop), so the pool itself never makes anyone wait.
+    async with request.app.state.db_slots:
+        with Session(request.app.state.engine, expire_on_commit=False) as session:
+            yield session
 
 
 def get_catalog(request: Request) -> LessonCatalog:

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import errors
 from app.config import Settings
-from app.db import create_all, make_engine, migrate
+from app.db import create_all, make_engine, migrate, request_slots
 from app.lessons import load_catalog
 from app.routes import admin, api, auth, instructor, pages, runs, submissions
 from app.security import CSRF_COOKIE, new_csrf_token
@@ -139,6 +139,7 @@ def create_app(
         run_manager = RunManager(settings, kernel_provider or PoolKernelProvider(settings))
         grading = GradingQueue(settings=settings, engine=engine, catalog=catalog, grader=grader)
         app.state.engine = engine
+        app.state.db_slots = asyncio.Semaphore(request_slots(engine))
         app.state.catalog = catalog
         app.state.runs = run_manager
         app.state.grading = grading

@@ -1,17 +1,31 @@
-"""Web app latency, in process (no network): page renders, API reads, submission round trips.
+"""Web app benchmarks: page renders, Run overhead over the kernel, and concurrent learners on loopback.
 
-Grading is replaced by an instant fake, so this measures the app (routing, templates, DB, queue),
-not the grader. Usage: ``python -m benchmarks.web [--n 200]``; prints one JSON object.
+1. ``pages``: server time of page renders and API reads (in process, no network), p50/p95.
+2. ``run_overhead``: a real session kernel from the warm pool (sandboxed when the host allows it,
+   else the unsafe development mode): time from ``POST /runs`` to the run being finished, minus the
+   kernel's own execution time (``ExecutionResult.duration_s``), p50/p95; plus what a learner sees
+   (the first poll that shows the result, at the default poll interval).
+3. ``learners``: N simulated learners at once against a real uvicorn server on 127.0.0.1, each signing
+   up, opening the catalog and a lesson, running code (polling until done) and submitting (polling until
+   graded). Kernels and grader are fakes with a fixed cost (``--fake-run-ms``, ``--fake-grade-ms``), so
+   this measures the web layer under concurrency, not JAX.
+
+Usage: ``python -m benchmarks.web [--n 100] [--learners 20] [--no-kernel]``; prints figures and JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import shutil
+import socket
 import statistics
 import tempfile
+import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -20,45 +34,135 @@ import httpx
 from app.config import Settings
 from app.main import create_app
 from app.models import UserCreate
-from app.services import tokens, users
+from app.services import progress, submissions, tokens, users
+from kernels.outcomes import ExecutionResult, Output, Reason
 
 LESSONS = Path(__file__).resolve().parent.parent / "tests" / "web" / "lessons"
 
 
-async def _fake_grader(*, lesson: Any, code: str, settings: Settings) -> dict[str, Any]:
-    return {"version": 1, "status": "pass", "score": 1.0, "message": "", "checks": [], "timings": {}}
-
-
-def _stats(samples: list[float]) -> dict[str, float]:
+def stats(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     return {
-        "median_ms": round(statistics.median(ordered) * 1000, 3),
-        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 3),
+        "n": len(ordered),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(ordered[max(0, round(len(ordered) * 0.95) - 1)] * 1000, 2),
     }
 
 
-async def main(n: int, database_url: str) -> dict[str, Any]:
+class FakeKernel:
+    def __init__(self, cost_s: float) -> None:
+        self.cost_s = cost_s
+        self.busy = False
+
+    async def execute(self, code: str, options: Any = None) -> ExecutionResult:
+        self.busy = True
+        t0 = time.monotonic()
+        await asyncio.sleep(self.cost_s)
+        out = Output(kind="stream", name="stdout", text=f"ran {len(code)} chars\n")
+        if options is not None and options.on_output is not None:
+            options.on_output(out)
+        self.busy = False
+        return ExecutionResult(reason=Reason.OK, outputs=[out], duration_s=time.monotonic() - t0)
+
+    async def interrupt(self) -> None:
+        return None
+
+    async def restart(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def status(self) -> str:
+        return "idle"
+
+
+class FakeProvider:
+    def __init__(self, cost_s: float) -> None:
+        self.cost_s = cost_s
+
+    async def start(self) -> None:
+        return None
+
+    async def acquire(self, *, owner: str) -> FakeKernel:
+        return FakeKernel(self.cost_s)
+
+    async def release(self, kernel: Any) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def fake_grader(cost_s: float) -> Any:
+    async def grade(*, lesson: Any, code: str, settings: Settings) -> dict[str, Any]:
+        await asyncio.sleep(cost_s)
+        ok = "+ 1" in code
+        return {
+            "version": 1,
+            "status": "pass" if ok else "fail",
+            "score": 1.0 if ok else 0.0,
+            "message": "",
+            "checks": [{"name": "correctness", "status": "pass" if ok else "fail", "message": ""}],
+        }
+
+    return grade
+
+
+def short_dir(prefix: str) -> Path:
+    """Under /run when writable: the sandbox hides /tmp from kernels (see tests/web/conftest.py)."""
+    import os
+
+    base = "/run" if os.access("/run", os.W_OK) else "/tmp"
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    path.chmod(0o711)
+    return path
+
+
+# -- 1. page renders ------------------------------------------------------------------------------------
+async def bench_pages(root: Path, n: int, database_url: str) -> dict[str, Any]:
     from sqlmodel import Session
 
-    tmp = Path(tempfile.mkdtemp(prefix="jtb"))
     settings = Settings(
-        data_dir=tmp, runtime_dir=tmp / "rt", lesson_dirs=[LESSONS], database_url=database_url
+        data_dir=root / "pages",
+        runtime_dir=root / "rt-pages",
+        lesson_dirs=[LESSONS],
+        database_url=database_url,
+        cookie_secure=False,
     )
-    app = create_app(settings, grader=_fake_grader)
-    results: dict[str, Any] = {"n": n, "database": database_url or "sqlite file"}
+    app = create_app(settings, grader=fake_grader(0), kernel_provider=FakeProvider(0))
+    out: dict[str, Any] = {}
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://bench") as client,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
     ):
-        with Session(app.state.engine) as session:
-            user = users.create_user(
-                session=session, user_create=UserCreate(username="bench", password="benchmark-pw")
+        with Session(app.state.engine, expire_on_commit=False) as session:
+            staff = users.create_user(
+                session=session,
+                user_create=UserCreate(username="staff", password="benchmark-pw", role="instructor"),
             )
-            token = tokens.create_api_token(session=session, user=user)
+            token = tokens.create_api_token(session=session, user=staff)
+            for i in range(50):  # some learners with progress, so the dashboard has rows to render
+                learner = users.create_user(
+                    session=session,
+                    user_create=UserCreate(username=f"learner{i:02d}", password="benchmark-pw"),
+                    password_hash="x",
+                )
+                sub = submissions.create_submission(
+                    session=session, user=learner, lesson_id="demo-add", code="x"
+                )
+                assert sub.id is not None
+                submissions.mark_done(
+                    session=session,
+                    submission_id=sub.id,
+                    report={"status": "pass" if i % 2 else "fail", "score": 0.5, "checks": []},
+                )
+            assert progress.dashboard(session=session, lesson_ids=["demo-add"]).learners
         auth = {"Authorization": f"Bearer {token}"}
         for name, path in (
             ("catalog", "/"),
             ("lesson", "/lessons/demo-add"),
+            ("instructor_dashboard", "/instructor"),
             ("api_lessons", "/api/v1/lessons"),
         ):
             samples = []
@@ -66,26 +170,236 @@ async def main(n: int, database_url: str) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 r = await client.get(path, headers=auth)
                 samples.append(time.perf_counter() - t0)
-                assert r.status_code == 200, r.text
-            results[name] = _stats(samples)
-        settings.submit_rate_per_minute = n * 10
-        samples = []
-        for _ in range(n):
+                assert r.status_code == 200, (path, r.status_code)
+            out[name] = stats(samples)
+    return out
+
+
+# -- 2. Run overhead over a real kernel -----------------------------------------------------------------
+async def bench_run_overhead(root: Path, n: int) -> dict[str, Any]:
+    from sqlmodel import Session
+
+    from app.services.host import HostNotReady, check_ready
+
+    settings = Settings(
+        data_dir=root / "run",
+        runtime_dir=root / "rt",
+        lesson_dirs=[LESSONS],
+        database_url="sqlite://",
+        cookie_secure=False,
+        pool_warm_kernels=1,
+        run_rate_per_minute=100_000,
+    )
+    try:
+        check_ready(settings)
+        mode = "sandboxed"
+    except HostNotReady:
+        settings.unsafe_no_sandbox = True
+        mode = "unsafe development mode (no sandbox here)"
+    app = create_app(settings, grader=fake_grader(0))
+    overhead, kernel, seen = [], [], []
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
+    ):
+        with Session(app.state.engine) as session:
+            user = users.create_user(
+                session=session, user_create=UserCreate(username="bench", password="benchmark-pw")
+            )
+            token = tokens.create_api_token(session=session, user=user)
+            assert user.id is not None
+            user_id = user.id
+        headers = {"Authorization": f"Bearer {token}", "HX-Request": "true"}
+        runs = app.state.runs
+        t_first = time.perf_counter()
+        for i in range(n + 1):
             t0 = time.perf_counter()
-            r = await client.post("/api/v1/lessons/demo-add/submissions", json={"code": "x"}, headers=auth)
-            sub_id = r.json()["id"]
-            while (await client.get(f"/api/v1/submissions/{sub_id}", headers=auth)).json()[
-                "status"
-            ] != "done":
-                await asyncio.sleep(0)
-            samples.append(time.perf_counter() - t0)
-        results["submit_to_report"] = _stats(samples)
-    return results
+            r = await client.post("/runs", data={"code": f"x = {i}\nprint(x + 1)"}, headers=headers)
+            assert r.status_code == 200, r.text
+            run = runs.sessions[user_id].current
+            if run is not None and run.task is not None:
+                await run.task
+            total = time.perf_counter() - t0
+            if i == 0:
+                first_run_s = total  # includes leasing the warm kernel
+                continue
+            last = next(reversed(runs.sessions[user_id].runs.values()))
+            assert last.result is not None and last.result.ok, last.message
+            overhead.append(total - last.result.duration_s)
+            kernel.append(last.result.duration_s)
+        # What a learner sees: POST, then poll at the page's interval until the result shows.
+        for i in range(min(n, 20)):
+            t0 = time.perf_counter()
+            r = await client.post("/runs", data={"code": f"print({i})"}, headers=headers)
+            assert r.status_code == 200, r.text
+            html = r.text
+            while "run-done" not in html:
+                await asyncio.sleep(settings.poll_interval_ms / 1000)
+                url = html.split('hx-get="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+                html = (await client.get(url, headers=headers)).text
+            seen.append(time.perf_counter() - t0)
+        del t_first
+    return {
+        "mode": mode,
+        "first_run_ms": round(first_run_s * 1000, 1),
+        "kernel_execute": stats(kernel),
+        "web_overhead": stats(overhead),
+        f"learner_sees_result_at_poll_{settings.poll_interval_ms}ms": stats(seen),
+    }
+
+
+# -- 3. concurrent learners on loopback --------------------------------------------------------------------
+class ThreadedServer:
+    """uvicorn on 127.0.0.1 in a thread of its own (its own event loop), for a loopback benchmark."""
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the benchmark server did not start")
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+async def one_learner(url: str, i: int, timings: dict[str, list[float]], poll_s: float) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as c:
+
+        async def timed(kind: str, method: str, path: str, **kw: Any) -> httpx.Response:
+            t0 = time.perf_counter()
+            r = await c.request(method, path, **kw)
+            timings[kind].append(time.perf_counter() - t0)
+            if r.status_code >= 400:
+                timings["errors"].append(float(r.status_code))
+            return r
+
+        await timed("login_page", "GET", "/signup")
+        csrf = c.cookies.get("jaxtutor_csrf")
+        data = {"username": f"learner{i:02d}", "password": "benchmark-pw", "csrf_token": csrf}
+        await timed("signup", "POST", "/signup", data=data)
+        await timed("catalog", "GET", "/")
+        await timed("lesson", "GET", "/lessons/demo-add")
+        hx = {"HX-Request": "true", "X-CSRF-Token": csrf or ""}
+        t0 = time.perf_counter()
+        r = await timed("run_post", "POST", "/runs", data={"code": "print(1 + 1)"}, headers=hx)
+        html = r.text
+        while "run-done" not in html and r.status_code == 200:
+            await asyncio.sleep(poll_s)
+            url_ = html.split('hx-get="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+            r = await timed("run_poll", "GET", url_, headers=hx)
+            html = r.text
+        timings["run_round_trip"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        r = await timed(
+            "submit_post", "POST", "/lessons/demo-add/submissions", data={"code": "x + 1"}, headers=hx
+        )
+        html = r.text
+        while 'class="verdict"' not in html and r.status_code == 200:
+            await asyncio.sleep(poll_s)
+            sub = html.split('hx-get="', 1)[1].split('"', 1)[0]
+            r = await timed("submission_poll", "GET", sub, headers=hx)
+            html = r.text
+        timings["submit_round_trip"].append(time.perf_counter() - t0)
+
+
+async def bench_learners(root: Path, learners: int, run_s: float, grade_s: float) -> dict[str, Any]:
+    settings = Settings(
+        data_dir=root / "learners",
+        runtime_dir=root / "rt-learners",
+        lesson_dirs=[LESSONS],
+        cookie_secure=False,
+        login_rate_per_minute=10_000,
+        run_rate_per_minute=10_000,
+        max_session_kernels=max(8, learners),
+        grading_workers=2,
+    )
+    app = create_app(settings, grader=fake_grader(grade_s), kernel_provider=FakeProvider(run_s))
+    timings: dict[str, list[float]] = defaultdict(list)
+    with ThreadedServer(app) as url:
+        t0 = time.perf_counter()
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(one_learner(url, i, timings, settings.poll_interval_ms / 1000) for i in range(learners))
+            ),
+            timeout=300,
+        )
+        wall = time.perf_counter() - t0
+    errors = timings.pop("errors", [])
+    return {
+        "learners": learners,
+        "fake_run_ms": run_s * 1000,
+        "fake_grade_ms": grade_s * 1000,
+        "grading_workers": settings.grading_workers,
+        "wall_s": round(wall, 2),
+        "errors": len(errors),
+        "requests": sum(len(v) for v in timings.values()),
+        **{kind: stats(v) for kind, v in sorted(timings.items())},
+    }
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    root = short_dir("jtbw")
+    try:
+        results: dict[str, Any] = {"pages": await bench_pages(root, args.n, args.database_url)}
+        if not args.no_kernel:
+            results["run_overhead"] = await bench_run_overhead(root, min(args.n, 50))
+        results["learners"] = await bench_learners(
+            root, args.learners, args.fake_run_ms / 1000, args.fake_grade_ms / 1000
+        )
+        return results
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def report(results: dict[str, Any]) -> None:
+    print("== page renders (server time, in process) ==")
+    for name, s in results["pages"].items():
+        print(f"  {name:22s} p50 {s['p50_ms']:7.2f} ms   p95 {s['p95_ms']:7.2f} ms   (n={s['n']})")
+    if "run_overhead" in results:
+        r = results["run_overhead"]
+        print(f"== Run over a real kernel ({r['mode']}) ==")
+        print(f"  first run (leases the warm kernel): {r['first_run_ms']} ms")
+        for key in [k for k in r if isinstance(r[k], dict)]:
+            print(f"  {key:40s} p50 {r[key]['p50_ms']:7.2f} ms   p95 {r[key]['p95_ms']:7.2f} ms")
+    lr = results["learners"]
+    print(
+        f"== {lr['learners']} concurrent learners on loopback (fake run {lr['fake_run_ms']:.0f} ms, "
+        f"fake grading {lr['fake_grade_ms']:.0f} ms, {lr['grading_workers']} grading workers) =="
+    )
+    print(f"  wall {lr['wall_s']} s, {lr['requests']} requests, {lr['errors']} errors")
+    for kind, s in lr.items():
+        if isinstance(s, dict):
+            print(f"  {kind:22s} p50 {s['p50_ms']:8.2f} ms   p95 {s['p95_ms']:8.2f} ms   (n={s['n']})")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--n", type=int, default=200)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100, help="Samples per page and Run measurement.")
+    parser.add_argument("--learners", type=int, default=20, help="Concurrent simulated learners.")
+    parser.add_argument("--fake-run-ms", type=float, default=50.0)
+    parser.add_argument("--fake-grade-ms", type=float, default=200.0)
+    parser.add_argument("--no-kernel", action="store_true", help="Skip the real-kernel Run measurement.")
     parser.add_argument("--database-url", default="", help="Default: a SQLite file in a temp dir.")
+    parser.add_argument("--json", action="store_true", help="Print JSON only.")
     ns = parser.parse_args()
-    print(json.dumps(asyncio.run(main(ns.n, ns.database_url)), indent=2))
+    out = asyncio.run(main(ns))
+    if ns.json:
+        print(json.dumps(out, indent=2))
+    else:
+        report(out)
+        with contextlib.suppress(Exception):
+            print(json.dumps(out))

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import httpx
 from fastapi import FastAPI
 
@@ -123,3 +126,23 @@ async def test_account_creates_api_token(client: httpx.AsyncClient, app: FastAPI
     async with fresh:
         me = await fresh.get("/api/v1/me/progress", headers={"Authorization": f"Bearer jxt_{token}"})
     assert me.status_code == 200
+
+
+async def test_concurrent_signups_never_exhaust_the_connection_pool(
+    settings: Settings, provider: FakeProvider, tmp_path: Path
+) -> None:
+    """Sign-up holds its session across the (threaded) password hashing: with more such requests than
+    pooled connections, waiting for the pool would block the event loop (deadlock, then a 500)."""
+    settings.database_url = f"sqlite:///{tmp_path / 'pool.db'}"
+    settings.database_pool_size = 1
+    app = create_app(settings, kernel_provider=provider)
+
+    async def sign_up(i: int) -> int:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL) as c:
+            token = await csrf(c)
+            data = {"username": f"user{i}", "password": "longpassword", "csrf_token": token}
+            return (await c.post("/signup", data=data)).status_code
+
+    async with serve(app):
+        codes = await asyncio.wait_for(asyncio.gather(*(sign_up(i) for i in range(8))), timeout=60)
+    assert codes == [303] * 8

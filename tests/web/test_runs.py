@@ -68,6 +68,7 @@ async def test_busy_interrupt_and_restart(
         await asyncio.sleep(0.01)
     busy = await _run(client, "print(1)")
     assert busy.status_code == 409 and "still running" in busy.text
+    assert busy.headers["hx-reswap"] == "afterbegin"  # the running cell's output stays on the page
     r = await client.post("/kernel/interrupt", headers=await htmx(client))
     assert r.status_code == 200
     out = await _follow(client, first.text)

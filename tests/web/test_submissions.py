@@ -40,6 +40,9 @@ async def test_submit_stores_then_grades_and_page_polls(client: httpx.AsyncClien
     assert body["report"]["status"] == "fail" and body["verdict"] == "fail"
     partial = await client.get("/submissions/1", headers={"HX-Request": "true"})
     assert "hx-get" not in partial.text and "correctness" in partial.text and "25%" in partial.text
+    assert partial.headers["hx-trigger"] == "jaxtutor-graded"  # the history refreshes itself
+    history = await client.get("/lessons/demo-add/history", headers={"HX-Request": "true"})
+    assert 'hx-trigger="jaxtutor-graded from:body"' in history.text and "fail" in history.text
     assert "atol &lt;1e-6&gt;" in partial.text and "max_abs_err" in partial.text
     full = await client.get("/submissions/1")
     assert "<html" in full.text and "return x" in full.text
@@ -93,6 +96,8 @@ async def test_learners_cannot_see_each_others_submissions(client: httpx.AsyncCl
     await login(client, "bob")
     assert (await client.get("/submissions/1")).status_code == 404
     assert (await client.get("/api/v1/submissions/1")).status_code == 404
+    assert (await client.get(f"/api/v1/submissions/{2**64}")).status_code == 422  # not a DB overflow
+    assert (await client.get("/submissions/0")).status_code == 422
 
 
 async def test_startup_requeues_running_and_errors_exhausted(app: FastAPI, settings: Settings) -> None:
