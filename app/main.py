@@ -10,6 +10,7 @@ previous process left ``running``). Shut-down reverses it and stops every kernel
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +28,7 @@ from app.lessons import load_catalog
 from app.routes import admin, api, auth, instructor, pages, runs, submissions
 from app.security import CSRF_COOKIE, new_csrf_token
 from app.services.execution import KernelProvider, PoolKernelProvider, RunManager
-from app.services.grading_jobs import Grader, GradingQueue
+from app.services.grading_jobs import Grader, GradingQueue, default_grader
 from app.services.host import HostState, prepare_host
 from app.services.ratelimit import RateLimiter
 from app.templating import STATIC_DIR, MarkdownRenderer, make_templates
@@ -136,8 +137,15 @@ def create_app(
         catalog = load_catalog(settings.lesson_dirs)
         for problem in catalog.problems:
             log.warning("lesson problem: %s", problem)
-        run_manager = RunManager(settings, kernel_provider or PoolKernelProvider(settings))
-        grading = GradingQueue(settings=settings, engine=engine, catalog=catalog, grader=grader)
+        provider = kernel_provider or PoolKernelProvider(settings)
+        run_manager = RunManager(settings, provider)
+        grade_fn = grader
+        if grade_fn is None and isinstance(provider, PoolKernelProvider):
+            # Gradings lease never-used kernels from the same warm pool as Runs (each kernel serves once).
+            from app.grader.kernel_source import PooledKernels
+
+            grade_fn = functools.partial(default_grader, kernels=PooledKernels(provider.pool, owner="grader"))
+        grading = GradingQueue(settings=settings, engine=engine, catalog=catalog, grader=grade_fn)
         app.state.engine = engine
         app.state.db_slots = asyncio.Semaphore(request_slots(engine))
         app.state.catalog = catalog

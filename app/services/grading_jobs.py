@@ -20,6 +20,7 @@ from app.services import submissions
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.grader.kernel_source import KernelSource
     from app.lessons import Lesson, LessonCatalog
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,13 @@ log = logging.getLogger(__name__)
 Grader = Callable[..., Awaitable[dict[str, Any]]]  # (lesson=, code=, settings=) -> report dict
 
 
-async def default_grader(*, lesson: Lesson, code: str, settings: Settings) -> dict[str, Any]:
-    """The real grader, imported only when first used."""
+async def default_grader(
+    *, lesson: Lesson, code: str, settings: Settings, kernels: KernelSource | None = None
+) -> dict[str, Any]:
+    """The real grader, imported only when first used; ``kernels`` is the server's warm pool."""
     from app.grader.api import grade_submission
 
-    report: dict[str, Any] = await grade_submission(lesson=lesson, code=code, settings=settings)
+    report: dict[str, Any] = await grade_submission(lesson=lesson, code=code, settings=settings, kernels=kernels)
     return report
 
 
