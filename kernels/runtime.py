@@ -89,9 +89,19 @@ class KernelHandle:
         client = AsyncKernelClient(context=self._ctx, **info)
         client.start_channels()
         self._client = client
+        ready = asyncio.ensure_future(client.wait_for_ready(timeout=ready_timeout))
         try:
-            await client.wait_for_ready(timeout=ready_timeout)
+            # Notice a kernel that dies during start-up at once instead of waiting out the ready timeout.
+            while not ready.done():
+                await asyncio.wait({ready}, timeout=0.25)
+                if not ready.done() and not await self.is_alive():
+                    ready.cancel()
+                    why = await self._why_dead()
+                    raise KernelStartError(why or "the kernel exited during start-up")
+            ready.result()
         except RuntimeError as exc:
+            if isinstance(exc, KernelStartError):
+                raise
             raise KernelStartError(await self._why_dead() or f"kernel did not become ready: {exc}") from exc
 
     async def _why_dead(self) -> str | None:

@@ -32,5 +32,5 @@ if [ ! -e .venv ]; then
 fi
 quiet() { "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }; }  # keeps the command's exit status
 quiet .venv/bin/python -m pip install -q --upgrade pip==26.3
-quiet .venv/bin/python -m pip install -q -c requirements.lock -e ".[dev]"
+quiet .venv/bin/python -m pip install -q -c requirements.lock -e ".[dev,gateway]"
 .venv/bin/python -c "import app, kernels, jax; print('jaxtutor installed; jax', jax.__version__)"

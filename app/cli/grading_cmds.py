@@ -57,12 +57,17 @@ def _read(path: Path) -> str | None:
 
 def _sandbox_refusal(settings: Settings) -> str | None:
     """Why grading must refuse to run (no sandbox), or None."""
+    from app.services.host import share_runtime_dir
+
+    share_runtime_dir(settings)  # held until this command exits
     if settings.unsafe_no_sandbox:
         print(
             "WARNING: JAXTUTOR_UNSAFE_NO_SANDBOX is set: learner code runs WITHOUT a sandbox. Development only.",
             file=sys.stderr,
         )
         return None
+    if settings.kernel_backend == "gateway":
+        return None if settings.gateway_url else "kernel_backend is 'gateway' but JAXTUTOR_GATEWAY_URL is not set"
     from kernels.sandbox.readiness import check_sandbox
 
     report = check_sandbox(

@@ -6,11 +6,14 @@ down) when done; a kernel is never reused across gradings.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from kernels.launcher import KernelConfig, start_kernel
 from kernels.pool import KernelPool, Profile
 from kernels.runtime import KernelHandle
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 
 class KernelSource(Protocol):
@@ -42,3 +45,44 @@ class PooledKernels:
 
     async def release(self, kernel: KernelHandle) -> None:
         await self.pool.release(kernel)
+
+
+class GatewayKernels:
+    """Start every grading kernel on a Jupyter Kernel Gateway (``kernel_backend = "gateway"``).
+
+    ``GatewayKernel`` has ``KernelHandle``'s public surface but is not a subclass; until the callers are
+    typed against a shared protocol, it is handed out under the ``KernelHandle`` type.
+    """
+
+    def __init__(self, url: str, token: str, kernel_name: str = "jaxtutor", request_timeout_s: float = 30.0) -> None:
+        self.url = url
+        self.token = token
+        self.kernel_name = kernel_name
+        self.request_timeout_s = request_timeout_s
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GatewayKernels:
+        return cls(
+            settings.gateway_url,
+            settings.gateway_token,
+            kernel_name=settings.gateway_kernel_name,
+            request_timeout_s=settings.gateway_request_timeout_s,
+        )
+
+    async def acquire(self, config: KernelConfig) -> KernelHandle:
+        from kernels.gateway.client import start_gateway_kernel
+
+        kernel = await start_gateway_kernel(
+            config, self.url, self.token, kernel_name=self.kernel_name, request_timeout_s=self.request_timeout_s
+        )
+        return cast(KernelHandle, kernel)
+
+    async def release(self, kernel: KernelHandle) -> None:
+        await kernel.shutdown()
+
+
+def default_source(settings: Settings) -> KernelSource:
+    """Cold local kernels, or the Kernel Gateway when ``kernel_backend = "gateway"``."""
+    if settings.kernel_backend == "gateway":
+        return GatewayKernels.from_settings(settings)
+    return ColdKernels()

@@ -12,7 +12,7 @@ import sys
 import time
 
 from app.config import Settings
-from app.grader.kernel_source import ColdKernels
+from app.grader.kernel_source import default_source
 from app.grader.pipeline import ReferenceBroken, grade_lesson, reference_record
 from app.lessons import load_catalog
 from kernels.runtime import KernelStartError
@@ -20,7 +20,7 @@ from kernels.runtime import KernelStartError
 
 async def check_lessons(settings: Settings, ids: list[str]) -> int:
     catalog = load_catalog(settings.lesson_dirs)
-    kernels = ColdKernels()
+    kernels = default_source(settings)
     failures = 0
     for problem in catalog.problems:
         if not ids or problem.lesson in ids:

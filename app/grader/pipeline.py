@@ -20,7 +20,7 @@ from app.grader.checks import correctness, prng, program, purity, speedup, trans
 from app.grader.checks.base import Evidence
 from app.grader.driver import HarnessRun, PhaseBudgets, harness_digest, run_harness
 from app.grader.explain import explain
-from app.grader.kernel_source import ColdKernels, KernelSource
+from app.grader.kernel_source import KernelSource, default_source
 from app.grader.report import CheckResult, Report
 from app.lessons.model import CHECK_NAMES, Lesson
 from kernels.launcher import KernelConfig
@@ -133,6 +133,13 @@ def compile_cache_dir(settings: Settings) -> Path | None:
     if not settings.compilation_cache:
         return None
     path = settings.data_dir / "xla-cache"
+    if not settings.unsafe_no_sandbox:
+        from kernels.sandbox.provisioner import reachable_by_others
+
+        # The kernel user must reach it, and the sandbox's private /tmp would hide anything below /tmp.
+        resolved = path.resolve()
+        if not reachable_by_others(resolved) or resolved.is_relative_to("/tmp") or resolved.is_relative_to("/dev/shm"):
+            return None
     try:
         path.mkdir(parents=True, exist_ok=True)
         if not settings.unsafe_no_sandbox:
@@ -177,7 +184,7 @@ def _has_gpu() -> bool:
 
 
 async def grade_lesson(lesson: Lesson, code: str, settings: Settings, source: KernelSource | None = None) -> Report:
-    src = source or ColdKernels()
+    src = source or default_source(settings)
     started = time.monotonic()
     report = Report(lesson=lesson.id)
     if len(code.encode()) > MAX_SOURCE_BYTES:
@@ -239,7 +246,7 @@ async def grade_free_code(
     kernel_source: KernelSource | None = None,
     device_count: int = 0,
 ) -> Report:
-    src = kernel_source or ColdKernels()
+    src = kernel_source or default_source(settings)
     started = time.monotonic()
     report = Report()
     names = defined_names(source)

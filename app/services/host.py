@@ -97,6 +97,24 @@ def take_runtime_dir(settings: Settings) -> int | None:
     return fd
 
 
+def share_runtime_dir(settings: Settings) -> int | None:
+    """A shared lock on the runtime directory for CLI commands that start kernels (run, check, grade,
+    lessons check): while any is held, a server starting up cannot take its exclusive lock and so does
+    not sweep their kernel directories. None when a running server holds the exclusive lock (it swept at
+    its own start and never sweeps again). The lock is released when the process exits."""
+    try:
+        settings.runtime_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(settings.runtime_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def prepare_host(settings: Settings) -> HostState:
     """Everything the server does to the host before it serves. Raises ``HostNotReady``."""
     state = HostState(warnings=check_ready(settings))

@@ -171,10 +171,15 @@ def check_sandbox(
     with contextlib.suppress(OSError):
         (rdir / "k").mkdir(parents=True, exist_ok=True, mode=0o711)
     rd_ok = (rdir / "k").is_dir() and reachable_by_others(rdir / "k" / "x") and os.access(rdir / "k", os.W_OK)
+    hidden = rdir.resolve().is_relative_to("/tmp") or rdir.resolve().is_relative_to("/dev/shm")
     report.add(
         "runtime directory",
-        rd_ok,
-        "ready" if rd_ok else "missing, not writable, or not traversable by the kernel user",
+        rd_ok and not hidden,
+        "ready"
+        if rd_ok and not hidden
+        else "below /tmp or /dev/shm, which the sandbox replaces with its own private mounts: use e.g. /run/jaxtutor"
+        if hidden
+        else "missing, not writable, or not traversable by the kernel user",
     )
     gpus = gpu_devices()
     report.add(
