@@ -26,14 +26,15 @@ from kernels.runtime import KernelHandle, KernelStartError, new_channel_key
 #: Imported at kernel start when ``preload`` is on, so the first JAX cell costs ~75 ms, not ~1 s.
 PRELOAD_LINES = [
     "import jax, jax.numpy as jnp, numpy as np",
-    "import flax, optax",
-    "from flax import nnx",
     # Compile the primitives almost every first cell uses (iota, reductions, matmul, elementwise, PRNG) once,
     # while the kernel waits in the pool, so a learner's first JAX cell does not pay for them.
     "_ = (jnp.zeros(2) + 1).block_until_ready(); del _",
     "_ = (jnp.arange(10).sum(), jnp.arange(10.0).mean(), jnp.ones((2, 2)) @ jnp.ones((2, 2)), "
     "jnp.sin(jnp.ones(2)) * 2.0, jax.random.normal(jax.random.key(0), (2,))); del _",
 ]
+
+#: Added to the preload for kernels that may need the neural-network stack (~0.6 s of CPU per kernel).
+PRELOAD_LIBS = ["import flax, optax", "from flax import nnx"]
 
 #: Environment variables a kernel may receive from a lesson (anything else is refused).
 ALLOWED_KERNEL_ENV = ("XLA_FLAGS", "JAX_ENABLE_X64", "JAX_PLATFORMS", "JAX_DEFAULT_MATMUL_PRECISION")
@@ -47,6 +48,7 @@ class KernelConfig:
     python: str = sys.executable
     sandbox: bool = True
     preload: bool = True
+    preload_libs: bool = True  # also import flax and optax (grading kernels of plain-JAX code skip it)
     ready_timeout_s: float = 60.0
     max_message_bytes: int = 64 << 20
     env: dict[str, str] = field(default_factory=dict)  # lesson/kernel environment (validated)
@@ -100,7 +102,8 @@ def kernel_argv(config: KernelConfig) -> list[str]:
         "--IPKernelApp.quiet=True",
     ]
     if config.preload:
-        argv.append("--IPKernelApp.exec_lines=" + json.dumps(PRELOAD_LINES))
+        lines = PRELOAD_LINES[:1] + (PRELOAD_LIBS if config.preload_libs else []) + PRELOAD_LINES[1:]
+        argv.append("--IPKernelApp.exec_lines=" + json.dumps(lines))
     return argv
 
 

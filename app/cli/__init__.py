@@ -23,7 +23,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: usage errors exit 2
         return int(exc.code or 0)
-    code = args.handler(args)
+    try:
+        code = args.handler(args)
+    except BrokenPipeError:  # e.g. `jaxtutor check f.py | head`
+        sys.stderr.close()
+        return 0
     return int(code or 0)
 
 

@@ -32,18 +32,10 @@ def register(sub: Any) -> None:
 
     run = sub.add_parser("run", help="Run a Python file as one cell in a fresh sandboxed kernel.")
     run.add_argument("file", type=Path)
-    run.add_argument(
-        "--timeout", type=float, default=None, help="Wall time in seconds (default: run_timeout_s)."
-    )
-    run.add_argument(
-        "--memory", default=None, help="Memory limit, e.g. 512M or 2G (default: sandbox_memory_mb)."
-    )
-    run.add_argument(
-        "--preload", action="store_true", help="Import JAX before running (as the web app does)."
-    )
-    run.add_argument(
-        "--json", action="store_true", help="Print the ExecutionResult as JSON instead of streaming."
-    )
+    run.add_argument("--timeout", type=float, default=None, help="Wall time in seconds (default: run_timeout_s).")
+    run.add_argument("--memory", default=None, help="Memory limit, e.g. 512M or 2G (default: sandbox_memory_mb).")
+    run.add_argument("--preload", action="store_true", help="Import JAX before running (as the web app does).")
+    run.add_argument("--json", action="store_true", help="Print the ExecutionResult as JSON instead of streaming.")
     run.set_defaults(handler=cmd_run)
 
 

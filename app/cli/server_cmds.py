@@ -21,9 +21,7 @@ def register(sub: Any) -> None:
     create = users_sub.add_parser("create", help="Create an account.")
     create.add_argument("username")
     create.add_argument("--role", choices=["learner", "instructor", "admin"], default="learner")
-    create.add_argument(
-        "--password-stdin", action="store_true", help="Read the password from standard input."
-    )
+    create.add_argument("--password-stdin", action="store_true", help="Read the password from standard input.")
     create.set_defaults(handler=cmd_users_create)
 
     tokens = sub.add_parser("tokens", help="Manage API tokens.")

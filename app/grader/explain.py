@@ -127,5 +127,7 @@ def explain(exc: dict[str, Any], *, under_jit: bool = False) -> tuple[str, str]:
 def sentence(exc: dict[str, Any], prefix: str = "", under_jit: bool = False) -> str:
     what, fix = explain(exc, under_jit=under_jit)
     loc = where(exc)
+    if not loc:
+        what = what[:1].upper() + what[1:]
     lead = f"{prefix}{loc}: " if loc else prefix
     return f"{lead}{what}. Fix: {fix}."

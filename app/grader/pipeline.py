@@ -30,8 +30,12 @@ from kernels.runtime import KernelHandle, KernelStartError
 MAX_SOURCE_BYTES = 256 * 1024
 
 
-def kernel_config(settings: Settings, *, device_count: int = 0, purpose: str = "grading") -> KernelConfig:
+def kernel_config(
+    settings: Settings, *, device_count: int = 0, purpose: str = "grading", libs: bool = True
+) -> KernelConfig:
+    """``libs``: preload flax/optax too (pool kernels always do; cold grading kernels only when needed)."""
     return KernelConfig(
+        preload_libs=libs,
         runtime_dir=str(settings.runtime_dir),
         python=settings.kernel_python_path(),
         sandbox=not settings.unsafe_no_sandbox,
@@ -104,7 +108,9 @@ async def reference_record(lesson: Lesson, settings: Settings, source: KernelSou
             return dict(json.loads(path.read_text()))
         except (OSError, ValueError):
             pass
-    config = kernel_config(settings, device_count=lesson.meta.kernel.device_count, purpose="reference")
+    config = kernel_config(
+        settings, device_count=lesson.meta.kernel.device_count, purpose="reference", libs=_needs_libs(lesson)
+    )
     plan = _plan(lesson, lesson.solution, "reference")
     cache = compile_cache_dir(settings)
     if cache is not None:
@@ -138,7 +144,8 @@ def compile_cache_dir(settings: Settings) -> Path | None:
 
         # The kernel user must reach it, and the sandbox's private /tmp would hide anything below /tmp.
         resolved = path.resolve()
-        if not reachable_by_others(resolved) or resolved.is_relative_to("/tmp") or resolved.is_relative_to("/dev/shm"):
+        hidden = resolved.is_relative_to("/tmp") or resolved.is_relative_to("/dev/shm")  # noqa: S108
+        if not reachable_by_others(resolved) or hidden:
             return None
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -173,6 +180,14 @@ async def _discard(task: asyncio.Future[KernelHandle], src: KernelSource) -> Non
     await src.release(kernel)
 
 
+def _needs_libs(lesson: Lesson | None, *sources: str) -> bool:
+    """Whether the code that will run mentions the neural-network stack (then preload it)."""
+    texts = list(sources)
+    if lesson is not None:
+        texts += [lesson.solution, lesson.starter, lesson.inputs, lesson.baseline or ""]
+    return any(lib in text for text in texts for lib in ("flax", "optax", "orbax", "chex"))
+
+
 def _jax_version() -> str:
     from importlib.metadata import version
 
@@ -190,7 +205,7 @@ async def grade_lesson(lesson: Lesson, code: str, settings: Settings, source: Ke
     if len(code.encode()) > MAX_SOURCE_BYTES:
         report.error = f"The submission is larger than {MAX_SOURCE_BYTES // 1024} KiB."
         return report
-    config = kernel_config(settings, device_count=lesson.meta.kernel.device_count)
+    config = kernel_config(settings, device_count=lesson.meta.kernel.device_count, libs=_needs_libs(lesson, code))
     # Start the submission's kernel while the reference record is loaded (or computed).
     kernel_task = asyncio.ensure_future(src.acquire(config))
     try:
@@ -272,7 +287,7 @@ async def grade_free_code(
         "checks": checks,
         "reference_in_module": "reference" in names,
     }
-    config = kernel_config(settings, device_count=device_count)
+    config = kernel_config(settings, device_count=device_count, libs=_needs_libs(None, source))
     try:
         run = await _with_kernel(src, config, plan, budgets(settings))
     except KernelStartError as exc:

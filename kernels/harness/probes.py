@@ -164,6 +164,9 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     f = ctx.entry
     seed = ctx.seeds[0]
     result: dict[str, Any] = {}
+    # Arguments are built first: whatever the argument builder does (seeding NumPy, counters) is not
+    # the function's doing, so the snapshots below must only see the function's calls.
+    arg_sets = [ctx.fresh_args(seed) for _ in range(2)]
     before = _global_fingerprints(ctx.module)
     np_state = np.random.get_state()
     py_state = random.getstate()
@@ -171,8 +174,7 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     outs = []
     mutated: list[int] = []
     eager_prints = 0
-    for _ in range(2):
-        args = ctx.fresh_args(seed)
+    for args in arg_sets:
         arg_prints = [fingerprint(a) if isinstance(a, np.ndarray | list | dict) else None for a in args]
         buf = __import__("io").StringIO()
         with jax.disable_jit(), prof:
@@ -201,6 +203,7 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     per_call = []
     jit_out = None
     result["leak"] = None
+    jit_args = [ctx.fresh_args(seed) for _ in range(3)]
     try:
         for i in range(3):
             buf = __import__("io").StringIO()
@@ -208,7 +211,7 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
                 # First call traces: check for tracer leaks on this fresh trace.
                 try:
                     with jax.checking_leaks():
-                        out = ctx.call(jitted, ctx.fresh_args(seed), capture=buf)
+                        out = ctx.call(jitted, jit_args[i], capture=buf)
                 except Exception as exc:
                     info = describe_exception(exc)
                     if "leak" in info["message"].lower() or info["type"] == "UnexpectedTracerError":
@@ -216,7 +219,7 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
                         break
                     raise
             else:
-                out = ctx.call(jitted, ctx.fresh_args(seed), capture=buf)
+                out = ctx.call(jitted, jit_args[i], capture=buf)
             jit_out = out if jit_out is None else jit_out
             per_call.append(buf.getvalue().count("\n"))
         result["jit_prints_per_call"] = per_call
@@ -234,10 +237,11 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
             if bumped is None:
                 continue
             try:
+                eager_args, jit_args2 = ctx.fresh_args(seed), ctx.fresh_args(seed)  # before the bump
                 ctx.module.__dict__[name] = bumped
                 with jax.disable_jit():
-                    eager_new = ctx.call(f, ctx.fresh_args(seed))
-                jit_new = ctx.call(jitted, ctx.fresh_args(seed))
+                    eager_new = ctx.call(f, eager_args)
+                jit_new = ctx.call(jitted, jit_args2)
             except Exception:  # noqa: S112 - a bumped value the function cannot take proves nothing
                 continue
             finally:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import probes, timing
+from . import context, probes, timing
 from .channel import Channel, take_key
-from . import context
 from .context import GradeContext, code_names, describe_exception, load_source
 from .guard import LEARNER_FILE, Guard, changed_attributes, fingerprint_modules
 from .serialize import TooLarge, describe
@@ -154,6 +153,12 @@ def _load(ctx: GradeContext) -> dict[str, Any]:
         return info
     ctx.entry = fn
     info["own_jit"] = ctx.is_jitted(fn)
+    try:
+        import inspect
+
+        info["params"] = list(inspect.signature(ctx.unwrapped(fn)).parameters)[:32]
+    except (TypeError, ValueError):
+        info["params"] = []
     if plan.get("inputs_source"):
         inputs = load_source(plan["inputs_source"], "<lesson-inputs>", "lesson_inputs", register=False)
         ctx.make_args = inputs.__dict__["make_args"]

@@ -19,9 +19,7 @@ TARGET_SAMPLE_S = 0.004
 MAX_INNER = 256
 
 
-def _prepare(
-    ctx: GradeContext, fn: Any, use_jit: bool, args: tuple[Any, ...]
-) -> tuple[Callable[[], Any], float, bool]:
+def _prepare(ctx: GradeContext, fn: Any, use_jit: bool, args: tuple[Any, ...]) -> tuple[Callable[[], Any], float, bool]:
     """A zero-argument callable running fn once, its compile time in ms, and whether it is compiled.
 
     When the function cannot be compiled it is timed as written, so the learner still sees a ratio.

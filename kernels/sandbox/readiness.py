@@ -171,7 +171,7 @@ def check_sandbox(
     with contextlib.suppress(OSError):
         (rdir / "k").mkdir(parents=True, exist_ok=True, mode=0o711)
     rd_ok = (rdir / "k").is_dir() and reachable_by_others(rdir / "k" / "x") and os.access(rdir / "k", os.W_OK)
-    hidden = rdir.resolve().is_relative_to("/tmp") or rdir.resolve().is_relative_to("/dev/shm")
+    hidden = rdir.resolve().is_relative_to("/tmp") or rdir.resolve().is_relative_to("/dev/shm")  # noqa: S108
     report.add(
         "runtime directory",
         rd_ok and not hidden,

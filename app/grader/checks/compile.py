@@ -56,6 +56,20 @@ def evaluate_jit(ev: Evidence) -> CheckResult:
     )
 
 
+def _changed_argument(before: str, after: str, params: list[str]) -> str:
+    """Which argument's shape, dtype or static value changed between two calls, in words (no values)."""
+    old, new = before.split("; "), after.split("; ")
+    for i, (a, b) in enumerate(zip(old, new, strict=False)):
+        if a != b:
+            name = f"`{params[i]}`" if i < len(params) else f"number {i + 1}"
+            if a.startswith("static=") or b.startswith("static="):
+                return (
+                    f"The static argument {name} had a new value, and every new static value means a new compilation."
+                )
+            return f"Argument {name} changed from {a} to {b} between calls."
+    return "The arguments changed between calls."
+
+
 def _after_first(calls: list[dict[str, Any]], key: str) -> int:
     return sum(int(c.get(key, 0)) for c in calls[1:])
 
@@ -92,7 +106,8 @@ def evaluate_retrace(ev: Evidence) -> CheckResult:
         bad = next(i for i, c in enumerate(calls) if i > 0 and (c.get("compiles", 0) or c.get("traces", 0)))
         same_sig = calls[bad]["signature"] == calls[bad - 1]["signature"]
         reason = ""
-        expl = [e for c in calls[1:] for e in c.get("explanations", [])]
+        params = list((ev.sub.data("load") or {}).get("params") or [])
+        changed = _changed_argument(calls[bad - 1]["signature"], calls[bad]["signature"], params)
         if same_sig:
             reason = (
                 "The arguments had the same shapes and dtypes, so the cause is inside your function: a new "
@@ -102,10 +117,10 @@ def evaluate_retrace(ev: Evidence) -> CheckResult:
             )
         else:
             reason = (
-                "The shapes, dtypes or static values changed between calls. Keep shapes fixed (pad), pass "
-                "changing numbers as arrays rather than static Python values, and use tuples, not lists."
+                f"{changed} Keep shapes fixed (pad to a few sizes), pass changing numbers as traced arguments "
+                "rather than static Python values, and use tuples, not lists."
             )
-        detail = f" JAX said: {expl[0][:300]}" if expl else ""
+        detail = ""
         return result(
             ev,
             name,

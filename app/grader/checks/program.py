@@ -33,14 +33,15 @@ def evaluate_vectorization(ev: Evidence) -> CheckResult:
                 **figures,
             )
         if loops and not ref.get("loops") and not ev.cfg.get("allow_loops", False):
-            kind = ", ".join(loops)
+            kind = ", ".join(f"`{k}`" for k in loops)
             return result(
                 ev,
                 name,
                 "fail",
-                f"Your program runs a sequential loop ({kind}) where the work can be "
-                "done for all elements at once. Use array operations or `jax.vmap` instead of "
-                "`lax.fori_loop`/`while_loop` over elements.",
+                f"Your program runs a sequential loop ({kind}) where the reference solution does the same work "
+                "without any loop, all elements at once. Steps run one after another on the device, which is "
+                "much slower: express the computation with array operations (e.g. `jnp.cumsum`, broadcasting, "
+                "reductions) or `jax.vmap` instead.",
                 **figures,
             )
     elif eqns > 400:

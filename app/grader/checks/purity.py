@@ -76,8 +76,12 @@ def evaluate(ev: Evidence) -> CheckResult:
             "not mutate inputs. Build a new array (`x.at[i].set(v)` for JAX arrays, or copy first)"
         )
     if d.get("leak"):
-        findings.append(
-            "a traced value leaks out of the function (stored in a global, list or attribute); return it instead"
+        # The most specific finding: put it first (a leak into a global list also shows as a global write).
+        loc = f"line {d['leak']['line']}: " if d["leak"].get("line") else ""
+        findings.insert(
+            0,
+            f"{loc}a traced value leaks out of the function (stored in a global, a list or an attribute) and "
+            "would be used after jit finished tracing; return it instead",
         )
     stale = [s for s in d.get("stale_globals", []) if not s.get("constant_style")]
     if stale:

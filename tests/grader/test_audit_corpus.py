@@ -1,0 +1,35 @@
+"""A held-out style corpus: programs modelled on documented JAX pitfalls and their correct counterparts,
+with verdicts decided independently from the JAX documentation before the grader ran them
+(tests/grader_audit/expected.json; mostly correct code, to guard against false positives)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).parent.parent / "grader_audit"
+EXPECTED: dict[str, dict[str, object]] = json.loads((CORPUS / "expected.json").read_text())
+
+
+@pytest.mark.kernel
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_verdicts_match_independent_expectations(name: str, kernel_env: dict[str, str]) -> None:
+    expected = dict(EXPECTED[name])
+    args = [str(a) for a in expected.pop("_args", [])]  # type: ignore[attr-defined]
+    expected.pop("_note", None)  # why an expectation differs from the first independent guess
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "check", str(CORPUS / name), "--json", *args],
+        capture_output=True,
+        text=True,
+        env=kernel_env,
+        timeout=170,
+    )
+    report = json.loads(proc.stdout)
+    got = {c["name"]: c["status"] for c in report["checks"]}
+    wrong = {k: (v, got.get(k)) for k, v in expected.items() if got.get(k) != v}
+    assert not wrong, f"{name}: expected vs got {wrong}; {report['message']}"
