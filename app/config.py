@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -94,11 +94,50 @@ class Settings(BaseSettings):
         ge=1,
         description="Times a submission is (re)started after a server crash before it is marked error.",
     )
+    grading_lease_s: float = Field(
+        30.0,
+        gt=0,
+        description="A replica grading a submission renews its lease on it every third of this; a lease "
+        "that runs out (the replica died) lets another replica take the submission over and re-grade it.",
+    )
+    grading_poll_s: float = Field(
+        1.0,
+        gt=0,
+        description="How often an idle grading worker looks in the database for work (submissions made "
+        "on another replica, expired leases); submissions made on this replica start at once.",
+    )
+    replica_id: str = Field(
+        "",
+        max_length=100,
+        description="This server's name in grading leases (submission.claimed_by); unique per replica. "
+        "Empty: '<hostname>:<pid>'. A stable id lets a restarted replica re-queue its own interrupted "
+        "gradings at once instead of waiting for their leases to run out.",
+    )
+    grader: str = Field(
+        "real",
+        pattern=r"^(real|fake)$",
+        description="TESTING ONLY: 'fake' grades with a trivial stand-in that runs no code "
+        "(app.services.fake_grader; for multi-replica tests and benchmarks). Refused unless "
+        "unsafe_no_sandbox is also set, so a production server can never grade with it.",
+    )
     session_kernel_idle_s: float = Field(
         900.0, gt=0, description="A learner's Run kernel is shut down after this many idle seconds."
     )
     max_session_kernels: int = Field(8, ge=1, description="Run kernels alive at once on this server (503 beyond).")
     poll_interval_ms: int = Field(400, ge=50, description="How often the page polls a running Run or grading.")
+
+    @model_validator(mode="after")
+    def _fake_grader_only_in_unsafe_mode(self) -> Settings:
+        if self.grader == "fake" and not self.unsafe_no_sandbox:
+            raise ValueError("grader='fake' is for tests only and needs unsafe_no_sandbox=1 as well")
+        return self
+
+    def replica_name(self) -> str:
+        """``replica_id``, or ``<hostname>:<pid>`` (unique per process; a container's pid is stable)."""
+        import os
+        import socket
+
+        return self.replica_id or f"{socket.gethostname()}:{os.getpid()}"
 
     def kernel_python_path(self) -> str:
         """The venv interpreter kernels run, with its directory resolved: ``.venv`` may be a symlink to a

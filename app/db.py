@@ -2,8 +2,9 @@
 
 ``make_engine(settings)`` builds the engine (SQLite file in ``data_dir`` unless ``database_url`` is set);
 ``migrate(engine)`` applies the alembic migrations in ``app/migrations`` (``alembic upgrade head``) on
-that engine's connection. ``create_all`` is the fallback for throwaway databases when
-``auto_migrate`` is off (tests may use either; both build the same tables).
+that engine's connection (on PostgreSQL under an advisory lock: several replicas may start at once).
+``create_all`` is the fallback for throwaway databases when ``auto_migrate`` is off (tests may use either;
+both build the same tables).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.pool import QueuePool, StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -75,6 +76,9 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Replicas starting together migrate one at a time (released when this transaction ends).
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('jaxtutor-migrations'))"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -60,9 +60,19 @@ def get_grading(request: Request) -> GradingQueue:
     return queue
 
 
-def get_limiter(request: Request) -> RateLimiter:
+def get_limiter(request: Request, session: SessionDep) -> BoundLimiter:
+    """The shared (database) rate limiter, on this request's session (the same one as ``SessionDep``)."""
     limiter: RateLimiter = request.app.state.limiter
-    return limiter
+    return BoundLimiter(limiter, session)
+
+
+class BoundLimiter:
+    def __init__(self, limiter: RateLimiter, session: Session) -> None:
+        self.limiter = limiter
+        self.session = session
+
+    def hit(self, *, action: str, key: str, limit: int) -> float | None:
+        return self.limiter.hit(session=self.session, action=action, key=key, limit=limit)
 
 
 def get_markdown(request: Request) -> MarkdownRenderer:
@@ -76,7 +86,7 @@ CatalogDep = Annotated[LessonCatalog, Depends(get_catalog)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 RunsDep = Annotated[RunManager, Depends(get_runs)]
 GradingDep = Annotated[GradingQueue, Depends(get_grading)]
-LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
+LimiterDep = Annotated[BoundLimiter, Depends(get_limiter)]
 MarkdownDep = Annotated[MarkdownRenderer, Depends(get_markdown)]
 
 
@@ -162,13 +172,11 @@ def check_code(code: str, settings: Settings) -> str:
     return code
 
 
-def rate_limit(limiter: RateLimiter, *, action: str, key: str, limit: int) -> None:
+def rate_limit(limiter: BoundLimiter, *, action: str, key: str, limit: int) -> None:
     wait = limiter.hit(action=action, key=key, limit=limit)
     if wait is not None:
         seconds = max(1, int(wait + 0.999))
-        raise AppError(
-            429, f"Too many requests; try again in {seconds} s.", headers={"Retry-After": str(seconds)}
-        )
+        raise AppError(429, f"Too many requests; try again in {seconds} s.", headers={"Retry-After": str(seconds)})
 
 
 def client_key(request: Request) -> str:

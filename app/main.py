@@ -3,8 +3,9 @@
 Start-up order: host (sandbox ready? else refuse; sweep what a dead server left in the runtime dir; see
 ``app.services.host``; skipped when a test hands in its own kernel provider) → data dir → database
 engine → migrations (``alembic upgrade head``; ``create_all`` when ``auto_migrate`` is off) → lesson
-catalog → run manager (session kernels from the warm pool) → grading queue (recovers submissions a
-previous process left ``running``). Shut-down reverses it and stops every kernel.
+catalog → run manager (session kernels from the warm pool) → grading queue (claims submissions from the
+database, shared with any other replica; re-queues those this replica left ``running``). Shut-down
+reverses it, gives unfinished gradings back to the queue and stops every kernel.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from app.db import create_all, make_engine, migrate, request_slots
 from app.lessons import load_catalog
 from app.routes import admin, api, auth, instructor, pages, runs, submissions
 from app.security import CSRF_COOKIE, new_csrf_token
-from app.services.execution import KernelProvider, PoolKernelProvider, RunManager
+from app.services.execution import KernelProvider, PoolKernelProvider, RunManager, default_provider
 from app.services.grading_jobs import Grader, GradingQueue, default_grader
 from app.services.host import HostState, prepare_host
 from app.services.ratelimit import RateLimiter
@@ -53,9 +54,7 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(
-            (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope.get("headers", [])
-        )
+        headers = dict((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope.get("headers", []))
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.settings.max_request_bytes:
             await _plain_413(scope, send)
@@ -137,9 +136,18 @@ def create_app(
         catalog = load_catalog(settings.lesson_dirs)
         for problem in catalog.problems:
             log.warning("lesson problem: %s", problem)
-        provider = kernel_provider or PoolKernelProvider(settings)
+        provider = kernel_provider or default_provider(settings)
         run_manager = RunManager(settings, provider)
         grade_fn = grader
+        if grade_fn is None and settings.grader == "fake":  # tests only; Settings demands the unsafe mode
+            from app.services.fake_grader import fake_grader
+
+            log.warning("JAXTUTOR_GRADER=fake: submissions are graded by a stand-in that runs no code")
+            grade_fn = fake_grader
+        if grade_fn is None and settings.kernel_backend == "gateway":
+            from app.grader.kernel_source import GatewayKernels
+
+            grade_fn = functools.partial(default_grader, kernels=GatewayKernels.from_settings(settings))
         if grade_fn is None and isinstance(provider, PoolKernelProvider):
             # Gradings lease never-used kernels from the same warm pool as Runs (each kernel serves once).
             from app.grader.kernel_source import PooledKernels

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -95,6 +95,8 @@ class SubmissionCreate(SQLModel):
 
 
 class Submission(SubmissionBase, table=True):
+    __table_args__ = (Index("ix_submission_status_lease", "status", "lease_expires_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     status: str = Field(default=SubmissionStatus.QUEUED.value, index=True, max_length=20)
@@ -106,6 +108,10 @@ class Submission(SubmissionBase, table=True):
     created_at: datetime = _ts()
     started_at: datetime | None = _opt_ts()
     finished_at: datetime | None = _opt_ts()
+    # The grading lease (app.services.grading_jobs): which replica holds the job and until when; a lease
+    # that runs out (its replica died) lets another replica take the job over.
+    claimed_by: str | None = Field(default=None, max_length=128)
+    lease_expires_at: datetime | None = _opt_ts()
 
     @property
     def report(self) -> dict[str, Any] | None:
@@ -145,3 +151,16 @@ class ProgressPublic(SQLModel):
     best_score: float
     passed: bool
     hints_revealed: int
+
+
+# --- rate limits shared by every replica (app.services.ratelimit) ---------------------------------
+class RateHit(SQLModel, table=True):
+    """One rate-limited action (a login, a Run, a Submit) by one key, kept for one window."""
+
+    __tablename__ = "rate_hit"
+    __table_args__ = (Index("ix_rate_hit_bucket", "action", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str = Field(max_length=20)
+    key: str = Field(max_length=128)
+    at: datetime = _ts()

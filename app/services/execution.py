@@ -2,7 +2,8 @@
 
 The page starts a run (``RunManager.start_run``) and then polls (``RunManager.poll``) for the output
 that arrived since its last look. Kernels come from a ``KernelProvider``: the server uses the warm pool
-(``PoolKernelProvider``); ``StartKernelProvider`` starts one kernel per session; tests pass fakes.
+(``PoolKernelProvider``), or the Kernel Gateway when ``kernel_backend = "gateway"``
+(``GatewayKernelProvider``); ``StartKernelProvider`` starts one kernel per session; tests pass fakes.
 Learner code only ever runs inside a kernel; nothing here executes it.
 """
 
@@ -83,6 +84,46 @@ class StartKernelProvider:
 
     async def close(self) -> None:
         return None
+
+
+class GatewayKernelProvider:
+    """Session kernels started on a Jupyter Kernel Gateway (``kernel_backend = "gateway"``), one per learner.
+
+    The gateway host runs the jaxtutor kernelspec (sandboxed there); nothing is pre-started here, so a
+    learner's first Run waits for the gateway's start (about 0.3 s on a warm host). ``max_session_kernels``
+    still caps how many this server holds; the gateway's own ``max_kernels`` caps the host."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def start(self) -> None:
+        return None
+
+    async def acquire(self, *, owner: str) -> KernelLike:
+        from kernels.gateway.client import start_gateway_kernel
+
+        s = self.settings
+        kernel: KernelLike = await start_gateway_kernel(
+            session_kernel_config(s),
+            s.gateway_url,
+            s.gateway_token,
+            kernel_name=s.gateway_kernel_name,
+            request_timeout_s=s.gateway_request_timeout_s,
+        )
+        return kernel
+
+    async def release(self, kernel: KernelLike) -> None:
+        await kernel.shutdown()
+
+    async def close(self) -> None:
+        return None
+
+
+def default_provider(settings: Settings) -> KernelProvider:
+    """The server's session kernels: the local warm pool, or the Kernel Gateway (``kernel_backend``)."""
+    if settings.kernel_backend == "gateway":
+        return GatewayKernelProvider(settings)
+    return PoolKernelProvider(settings)
 
 
 class PoolKernelProvider:

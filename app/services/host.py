@@ -67,6 +67,13 @@ def check_ready(settings: Settings) -> list[str]:
     if settings.unsafe_no_sandbox:
         log.warning("!" * 20 + " %s " + "!" * 20, UNSAFE_WARNING)
         return [UNSAFE_WARNING]
+    if settings.kernel_backend == "gateway":
+        # Every kernel (Runs and gradings) runs behind the gateway, sandboxed on its host, not here.
+        if not settings.gateway_url:
+            raise HostNotReady(
+                "jaxtutor will not start: kernel_backend is 'gateway' but JAXTUTOR_GATEWAY_URL is not set"
+            )
+        return []
     from kernels.sandbox.readiness import check_sandbox
 
     report = check_sandbox(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
 from app.models import LessonProgress, Role, Submission, SubmissionStatus, User, utcnow
@@ -41,18 +43,35 @@ def reveal_hint(*, session: Session, user_id: int, lesson_id: str, available: in
 
 
 def record_result(
-    *, session: Session, user_id: int, lesson_id: str, verdict: str, score: float
+    *, session: Session, user_id: int, lesson_id: str, verdict: str, score: float, commit: bool = True
 ) -> LessonProgress:
-    row = _get_or_create(session=session, user_id=user_id, lesson_id=lesson_id)
-    row.attempts += 1
-    row.best_score = max(row.best_score, score)
-    if verdict == "pass" and not row.passed:
-        row.passed = True
-        row.passed_at = utcnow()
-    row.updated_at = utcnow()
-    session.add(row)
-    session.commit()
-    session.refresh(row)
+    """Count one graded attempt. Atomic in the database (an upsert, then ``attempts = attempts + 1``), so
+    gradings finishing at once on several replicas never lose an update. ``commit=False`` leaves the
+    transaction open for the caller (``submissions.mark_done`` commits the report with it)."""
+    table = LessonProgress.__table__  # type: ignore[attr-defined]
+    now = utcnow()
+    from sqlalchemy.dialects import postgresql, sqlite  # the two supported databases
+
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    fresh = LessonProgress(user_id=user_id, lesson_id=lesson_id, updated_at=now).model_dump(exclude={"id"})
+    session.execute(insert(table).values(**fresh).on_conflict_do_nothing(index_elements=["user_id", "lesson_id"]))
+    c = table.c
+    values: dict[str, Any] = {
+        "attempts": c.attempts + 1,
+        "best_score": case((c.best_score < score, score), else_=c.best_score),
+        "updated_at": now,
+    }
+    if verdict == "pass":
+        values["passed"] = True
+        values["passed_at"] = case((c.passed, c.passed_at), else_=now)
+    session.execute(update(table).where(c.user_id == user_id, c.lesson_id == lesson_id).values(**values))
+    if commit:
+        session.commit()
+    row = session.exec(
+        select(LessonProgress)
+        .where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id)
+        .execution_options(populate_existing=True)
+    ).one()
     return row
 
 
@@ -96,6 +115,4 @@ def dashboard(*, session: Session, lesson_ids: list[str], recent: int = 2000) ->
             if isinstance(check, dict) and check.get("status") in ("fail", "error"):
                 counter[str(check.get("name", "?"))] += 1
     failing = {lesson: counter.most_common(5) for lesson, counter in counters.items()}
-    return Dashboard(
-        learners=learners, lesson_ids=lesson_ids, cells=cells, pass_rates=rates, failing_checks=failing
-    )
+    return Dashboard(learners=learners, lesson_ids=lesson_ids, cells=cells, pass_rates=rates, failing_checks=failing)

