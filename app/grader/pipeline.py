@@ -296,7 +296,7 @@ async def grade_free_code(
     ref = None
     if "reference" in names:
         ref = {name.removeprefix("ref:"): run.data(name) for name in run.order if name.startswith("ref:")}
-        ref = {k: v for k, v in ref.items() if v is not None} or None
+        ref = {k: v for k, v in ref.items() if v is not None}  # empty: defined, but its phases did not run
     _fill(report, run, checks, ref, static_argnums, report_only_speedup=min_speedup is None)
     report.timings["total_s"] = time.monotonic() - started
     return report

@@ -11,6 +11,10 @@ NAME = "correctness"
 
 
 def evaluate(ev: Evidence) -> CheckResult:
+    if ev.ref is None:
+        res = result(ev, NAME, "skip", "No reference solution to compare against (define `reference`).")
+        res.applicable = False
+        return res
     if ev.sub.timed_out_phase == "calls":
         return result(
             ev,
@@ -20,13 +24,11 @@ def evaluate(ev: Evidence) -> CheckResult:
             "an infinite loop, or a Python loop over array elements (vectorise it).",
             timed_out=True,
         )
-    if ev.ref is None or "calls" not in ev.ref:
-        res = result(ev, NAME, "skip", "No reference solution to compare against (define `reference`).")
-        res.applicable = False
-        return res
     problem = phase_problem(ev, NAME, "calls", "Calling your function")
     if problem:
         return problem
+    if "calls" not in ev.ref:
+        return result(ev, NAME, "skip", "Not checked: the reference could not be run for comparison.")
     calls = (ev.sub.data("calls") or {}).get("calls", [])
     want = {c["seed"]: c for c in ev.ref["calls"].get("calls", [])}
     for i, call in enumerate(calls, start=1):
