@@ -188,6 +188,16 @@ def check_sandbox(
         f"{len(gpus)} NVIDIA GPU(s): " + ", ".join(map(str, gpus)) if gpus else "none (CPU only)",
         level="info",
     )
+    interp_dir = Path(os.path.realpath(os.path.dirname(python)))
+    interp_hidden = interp_dir.is_relative_to("/tmp") or interp_dir.is_relative_to("/dev/shm")  # noqa: S108
+    report.add(
+        "kernel interpreter",
+        not interp_hidden and reachable_by_others(interp_dir / "x"),
+        "reachable by the kernel user"
+        if not interp_hidden and reachable_by_others(interp_dir / "x")
+        else "the venv is below /tmp or /dev/shm (the sandbox mounts its own there) or not traversable by the "
+        "kernel user: reinstall with scripts/install.sh, which then places it under /opt/jaxtutor",
+    )
     if smoke and report.ready and entry is not None:
         ok, detail = _smoke(entry, rdir, python)
         report.add("smoke test", ok, detail)
