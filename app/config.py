@@ -142,12 +142,9 @@ class Settings(BaseSettings):
     def kernel_python_path(self) -> str:
         """The venv interpreter kernels run, with its directory resolved: ``.venv`` may be a symlink to a
         venv outside the checkout (see scripts/install.sh) and the kernel user must reach its real path."""
-        import os
-        import sys
+        from kernels.launcher import kernel_interpreter
 
-        if self.kernel_python:
-            return self.kernel_python
-        return os.path.join(os.path.realpath(os.path.dirname(sys.executable)), os.path.basename(sys.executable))
+        return kernel_interpreter(self.kernel_python or None)
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -40,12 +40,20 @@ PRELOAD_LIBS = ["import flax, optax", "from flax import nnx"]
 ALLOWED_KERNEL_ENV = ("XLA_FLAGS", "JAX_ENABLE_X64", "JAX_PLATFORMS", "JAX_DEFAULT_MATMUL_PRECISION")
 
 
+def kernel_interpreter(python: str | None = None) -> str:
+    """The venv interpreter for kernels, with its directory resolved: ``.venv`` may be a symlink to a venv
+    outside the checkout (scripts/install.sh does that when the checkout is below /tmp or not traversable),
+    and the sandbox binds the venv at its real path."""
+    exe = python or sys.executable
+    return os.path.join(os.path.realpath(os.path.dirname(exe)), os.path.basename(exe))
+
+
 @dataclass
 class KernelConfig:
     """Everything needed to start one kernel. Host paths here never reach learner-visible messages."""
 
     runtime_dir: str = "/run/jaxtutor"  # short: Unix socket paths are limited to 107 bytes
-    python: str = sys.executable
+    python: str = field(default_factory=lambda: kernel_interpreter())
     sandbox: bool = True
     preload: bool = True
     preload_libs: bool = True  # also import flax and optax (grading kernels of plain-JAX code skip it)

@@ -13,7 +13,6 @@ import pwd
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,10 +111,13 @@ def check_sandbox(
     *,
     user: str = "jaxtutor-kernel",
     runtime_dir: str | Path = "/run/jaxtutor",
-    python: str = sys.executable,
+    python: str = "",
     smoke: bool = True,
 ) -> SandboxReport:
     """Check everything the sandbox needs; with ``smoke`` also start the kernel interpreter in bwrap once."""
+    from kernels.launcher import kernel_interpreter
+
+    python = kernel_interpreter(python or None)
     report = SandboxReport()
     report.add(
         "root",

@@ -8,7 +8,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,9 +17,11 @@ from typing import Any
 
 import pytest
 
+from kernels.launcher import kernel_interpreter
+
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME_DIR = os.environ.get("JAXTUTOR_RUNTIME_DIR", "/run/jaxtutor")
-KERNEL_PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() else sys.executable
+KERNEL_PYTHON = kernel_interpreter(str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() else None)
 
 
 def sandbox_skip_reason() -> str | None:
