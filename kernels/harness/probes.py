@@ -10,6 +10,7 @@ whether jit froze them.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import logging
 import random
 import sys
@@ -171,13 +172,17 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     np_state = np.random.get_state()
     py_state = random.getstate()
     prof = SideEffectProfiler()
+    # A learner-jitted entry runs its Python body only while tracing: disable jit so side effects show on
+    # every call. Otherwise call it as written: library internals stay compiled (disabling jit would run
+    # e.g. the PRNG's hundreds of primitives one by one, compiling each).
+    eager = jax.disable_jit if ctx.is_jitted(f) else contextlib.nullcontext
     outs = []
     mutated: list[int] = []
     eager_prints = 0
     for args in arg_sets:
         arg_prints = [fingerprint(a) if isinstance(a, np.ndarray | list | dict) else None for a in args]
         buf = __import__("io").StringIO()
-        with jax.disable_jit(), prof:
+        with eager(), prof:
             outs.append(ctx.call(f, args, capture=buf))
         eager_prints += buf.getvalue().count("\n")
         for i, (a, fp) in enumerate(zip(args, arg_prints, strict=True)):
@@ -239,7 +244,7 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
             try:
                 eager_args, jit_args2 = ctx.fresh_args(seed), ctx.fresh_args(seed)  # before the bump
                 ctx.module.__dict__[name] = bumped
-                with jax.disable_jit():
+                with eager():
                     eager_new = ctx.call(f, eager_args)
                 jit_new = ctx.call(jitted, jit_args2)
             except Exception:  # noqa: S112 - a bumped value the function cannot take proves nothing
