@@ -57,6 +57,30 @@ class ExecuteOptions:
     user_expressions: dict[str, str] = field(default_factory=dict)
 
 
+async def emit_capped(out: Output, result: ExecutionResult, budget: list[int], opts: ExecuteOptions) -> None:
+    """Record one output and forward it, within the execution's output budget (``budget[0]`` characters
+    left); the first output over budget is cut (streams) or dropped, and the result marked truncated.
+    Shared by the local runtime and the gateway client."""
+    size = len(out.text) + sum(len(str(v)) for v in out.data.values())
+    if opts.budget_streams_only and out.kind != "stream":
+        size = 0
+    if size > budget[0]:
+        result.truncated = True
+        if out.kind == "stream" and budget[0] > 0:
+            out = Output(kind="stream", name=out.name, text=out.text[: budget[0]])
+            budget[0] = 0
+        else:
+            budget[0] = 0
+            return
+    else:
+        budget[0] -= size
+    result.outputs.append(out)
+    if opts.on_output is not None:
+        maybe = opts.on_output(out)
+        if asyncio.iscoroutine(maybe):
+            await maybe
+
+
 class DeathInspector(Protocol):
     """Implemented by provisioners that can tell why a kernel died (OOM, pids, signal)."""
 
@@ -180,24 +204,7 @@ class KernelHandle:
         interrupted_at: float | None = None
 
         async def emit(out: Output) -> None:
-            size = len(out.text) + sum(len(str(v)) for v in out.data.values())
-            if opts.budget_streams_only and out.kind != "stream":
-                size = 0
-            if size > budget[0]:
-                result.truncated = True
-                if out.kind == "stream" and budget[0] > 0:
-                    out = Output(kind="stream", name=out.name, text=out.text[: budget[0]])
-                    budget[0] = 0
-                else:
-                    budget[0] = 0
-                    return
-            else:
-                budget[0] -= size
-            result.outputs.append(out)
-            if opts.on_output is not None:
-                maybe = opts.on_output(out)
-                if asyncio.iscoroutine(maybe):
-                    await maybe
+            await emit_capped(out, result, budget, opts)
 
         while not (got_idle and reply is not None):
             # Deadline handling: interrupt first (keeps state), kill after the grace period.

@@ -39,7 +39,7 @@ from websockets.asyncio.client import connect as ws_connect
 
 from kernels.launcher import KernelConfig, kernel_env
 from kernels.outcomes import ErrorInfo, ExecutionResult, Output, Reason, plain_message
-from kernels.runtime import Deadline, ExecuteOptions, KernelStartError, new_channel_key
+from kernels.runtime import Deadline, ExecuteOptions, KernelStartError, emit_capped, new_channel_key
 
 PROTOCOL_VERSION = "5.3"
 _TOO_BIG = 1009  # websocket close code: message too big
@@ -397,24 +397,7 @@ class GatewayKernel:
         quiet_since = time.monotonic()
 
         async def emit(out: Output) -> None:
-            size = len(out.text) + sum(len(str(v)) for v in out.data.values())
-            if opts.budget_streams_only and out.kind != "stream":
-                size = 0
-            if size > budget[0]:
-                result.truncated = True
-                if out.kind == "stream" and budget[0] > 0:
-                    out = Output(kind="stream", name=out.name, text=out.text[: budget[0]])
-                    budget[0] = 0
-                else:
-                    budget[0] = 0
-                    return
-            else:
-                budget[0] -= size
-            result.outputs.append(out)
-            if opts.on_output is not None:
-                maybe = opts.on_output(out)
-                if asyncio.iscoroutine(maybe):
-                    await maybe
+            await emit_capped(out, result, budget, opts)
 
         while not (got_idle and reply is not None):
             # Deadline handling: interrupt first (keeps state), kill (DELETE) after the grace period.
