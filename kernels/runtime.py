@@ -81,6 +81,65 @@ async def emit_capped(out: Output, result: ExecutionResult, budget: list[int], o
             await maybe
 
 
+def timed_out(result: ExecutionResult, opts: ExecuteOptions, deadline: Deadline) -> None:
+    """The outcome of a kernel stopped at its deadline: a plain timeout with ``kill_on_timeout`` (graders), else
+    killed after an interrupt that did not stop the code (the state is lost). Shared by both execute loops."""
+    if opts.kill_on_timeout:
+        result.reason = Reason.TIMEOUT
+        result.message = plain_message(Reason.TIMEOUT, limit_s=deadline.limit_s)
+    else:
+        result.reason = Reason.KILLED
+        result.message = (
+            plain_message(Reason.TIMEOUT, limit_s=deadline.limit_s)
+            + " It did not stop when interrupted, so the kernel was stopped and its state is lost."
+        )
+
+
+async def handle_iopub(m: dict[str, Any], result: ExecutionResult, emit: Callable[[Output], Awaitable[None]]) -> bool:
+    """One iopub message of the running execution: outputs go to ``emit``, the error to ``result``.
+    Returns True for the ``idle`` status (the kernel is done with the request). Shared by both loops."""
+    mtype = m["header"]["msg_type"]
+    content = m["content"]
+    if mtype == "status" and content.get("execution_state") == "idle":
+        return True
+    if mtype == "stream":
+        await emit(Output(kind="stream", name=content.get("name", "stdout"), text=content.get("text", "")))
+    elif mtype in ("display_data", "update_display_data"):
+        await emit(Output(kind="display", data=dict(content.get("data", {}))))
+    elif mtype == "execute_result":
+        await emit(Output(kind="result", data=dict(content.get("data", {}))))
+    elif mtype == "error":
+        err = ErrorInfo(content.get("ename", ""), content.get("evalue", ""), list(content.get("traceback", [])))
+        result.error = err
+        await emit(Output(kind="error", name=err.ename, text=err.evalue))
+    return False
+
+
+def finish_result(
+    result: ExecutionResult, reply: dict[str, Any] | None, interrupted_at: float | None, deadline: Deadline
+) -> ExecutionResult:
+    """The final reason of an execution that ended without a kernel-level failure (interrupted at the deadline,
+    raised, output cut), and the user expressions of the reply. Shared by both execute loops."""
+    if result.reason is Reason.OK:
+        if interrupted_at is not None:
+            result.reason = Reason.TIMEOUT
+            result.message = plain_message(Reason.TIMEOUT, limit_s=deadline.limit_s) + " Your variables are kept."
+        elif reply is not None and reply["content"].get("status") == "error":
+            result.reason = Reason.RAISED
+            if result.error is None:
+                c = reply["content"]
+                result.error = ErrorInfo(c.get("ename", ""), c.get("evalue", ""), list(c.get("traceback", [])))
+            result.message = plain_message(Reason.RAISED)
+        elif result.truncated:
+            result.reason = Reason.OUTPUT_LIMIT
+            result.message = plain_message(Reason.OUTPUT_LIMIT)
+    if reply is not None:
+        result_exprs = reply["content"].get("user_expressions") or {}
+        if result_exprs:
+            result.outputs.append(Output(kind="user_expressions", data=result_exprs))
+    return result
+
+
 class DeathInspector(Protocol):
     """Implemented by provisioners that can tell why a kernel died (OOM, pids, signal)."""
 
@@ -213,15 +272,7 @@ class KernelHandle:
                     interrupted_at is not None and time.monotonic() - interrupted_at > opts.interrupt_grace_s
                 ):
                     await self.km.shutdown_kernel(now=True)
-                    if opts.kill_on_timeout:
-                        result.reason = Reason.TIMEOUT
-                        result.message = plain_message(Reason.TIMEOUT, limit_s=deadline.limit_s)
-                    else:
-                        result.reason = Reason.KILLED
-                        result.message = (
-                            plain_message(Reason.TIMEOUT, limit_s=deadline.limit_s)
-                            + " It did not stop when interrupted, so the kernel was stopped and its state is lost."
-                        )
+                    timed_out(result, opts, deadline)
                     self.dead_reason = (result.reason, {})
                     break
                 if interrupted_at is None:
@@ -248,39 +299,10 @@ class KernelHandle:
                 if got_idle:
                     break
                 continue
-            mtype = m["header"]["msg_type"]
-            content = m["content"]
-            if mtype == "status" and content.get("execution_state") == "idle":
+            if await handle_iopub(m, result, emit):
                 got_idle = True
-            elif mtype == "stream":
-                await emit(Output(kind="stream", name=content.get("name", "stdout"), text=content.get("text", "")))
-            elif mtype in ("display_data", "update_display_data"):
-                await emit(Output(kind="display", data=dict(content.get("data", {}))))
-            elif mtype == "execute_result":
-                await emit(Output(kind="result", data=dict(content.get("data", {}))))
-            elif mtype == "error":
-                err = ErrorInfo(content.get("ename", ""), content.get("evalue", ""), list(content.get("traceback", [])))
-                result.error = err
-                await emit(Output(kind="error", name=err.ename, text=err.evalue))
         result.duration_s = time.monotonic() - started
-        if result.reason is Reason.OK:
-            if interrupted_at is not None:
-                result.reason = Reason.TIMEOUT
-                result.message = plain_message(Reason.TIMEOUT, limit_s=deadline.limit_s) + " Your variables are kept."
-            elif reply is not None and reply["content"].get("status") == "error":
-                result.reason = Reason.RAISED
-                if result.error is None:
-                    c = reply["content"]
-                    result.error = ErrorInfo(c.get("ename", ""), c.get("evalue", ""), list(c.get("traceback", [])))
-                result.message = plain_message(Reason.RAISED)
-            elif result.truncated:
-                result.reason = Reason.OUTPUT_LIMIT
-                result.message = plain_message(Reason.OUTPUT_LIMIT)
-        if reply is not None:
-            result_exprs = reply["content"].get("user_expressions") or {}
-            if result_exprs:
-                result.outputs.append(Output(kind="user_expressions", data=result_exprs))
-        return result
+        return finish_result(result, reply, interrupted_at, deadline)
 
     async def _next_message(self, client: AsyncKernelClient, wait: float) -> tuple[str, dict[str, Any]] | None:
         """The next iopub or shell message, whichever arrives first within ``wait`` seconds."""
