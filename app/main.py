@@ -137,7 +137,7 @@ def create_app(
         for problem in catalog.problems:
             log.warning("lesson problem: %s", problem)
         provider = kernel_provider or default_provider(settings)
-        run_manager = RunManager(settings, provider)
+        run_manager = RunManager(settings, provider, engine=engine)
         grade_fn = grader
         if grade_fn is None and settings.grader == "fake":  # tests only; Settings demands the unsafe mode
             from app.services.fake_grader import fake_grader

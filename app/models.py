@@ -164,3 +164,31 @@ class RateHit(SQLModel, table=True):
     action: str = Field(max_length=20)
     key: str = Field(max_length=128)
     at: datetime = _ts()
+
+
+# --- learners' Run kernels, shared by every replica (app.services.run_kernels) ---------------------
+class RunKernel(SQLModel, table=True):
+    """A learner's Run kernel: which kernel serves ``user_id``'s Runs in ``scope``, and who runs code in it.
+
+    ``backend`` 'gateway': the kernel lives on the Kernel Gateway and any replica attaches to it
+    (``kernel_id``, under the Jupyter ``session_id``). 'local': it lives in the memory of replica ``holder``
+    only; ``kernel_id`` is then that replica's tag for it. ``kernel_id`` is empty while the first start is
+    under way. The run lease (``run_by``, ``run_id``, ``run_until``) is held by the replica executing a
+    Run in it (renewed while it runs): one Run at a time per learner across replicas. ``scope`` says which
+    Runs share the kernel: 'all' = every lesson and the playground (one kernel per learner)."""
+
+    __tablename__ = "run_kernel"
+    __table_args__ = (UniqueConstraint("user_id", "scope", name="uq_run_kernel_user_scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    scope: str = Field(default="all", max_length=64)
+    backend: str = Field(max_length=20)  # gateway | local
+    kernel_id: str | None = Field(default=None, max_length=64)
+    session_id: str | None = Field(default=None, max_length=64)
+    holder: str = Field(max_length=128)  # the replica that started the kernel
+    run_by: str | None = Field(default=None, max_length=128)
+    run_id: str | None = Field(default=None, max_length=32)
+    run_until: datetime | None = _opt_ts()
+    created_at: datetime = _ts()
+    last_used_at: datetime = _ts()

@@ -1,9 +1,12 @@
 """Run: each learner's own session kernel, code executed with output streamed into memory.
 
 The page starts a run (``RunManager.start_run``) and then polls (``RunManager.poll``) for the output
-that arrived since its last look. Kernels come from a ``KernelProvider``: the server uses the warm pool
-(``PoolKernelProvider``), or the Kernel Gateway when ``kernel_backend = "gateway"``
-(``GatewayKernelProvider``); ``StartKernelProvider`` starts one kernel per session; tests pass fakes.
+that arrived since its last look. Kernels come from a ``KernelProvider`` (``app.services.kernel_providers``):
+the local warm pool, or the Kernel Gateway when ``kernel_backend = "gateway"``; tests pass fakes. Which
+kernel a learner's Run uses, and the record of it that every replica on the database shares, is
+``app.services.session_kernels``: with the gateway a learner's kernel is shared by all replicas, with local
+kernels a Run on another replica starts afresh and says so. One Run at a time per learner, across replicas.
+Run output stays in the memory of the replica that ran it: a Run is polled where it was started.
 Learner code only ever runs inside a kernel; nothing here executes it.
 """
 
@@ -16,12 +19,40 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
+from app.services.kernel_providers import (
+    CapacityError,
+    GatewayKernelProvider,
+    KernelLike,
+    KernelProvider,
+    PoolKernelProvider,
+    StartKernelProvider,
+    default_provider,
+    session_kernel_config,
+)
+from app.services.run_kernels import KernelRecord
+from app.services.session_kernels import RUN_LEASE_S, SessionKernels
 from kernels.outcomes import ExecutionResult, Output, Reason
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from app.config import Settings
+
+__all__ = [
+    "CapacityError",
+    "GatewayKernelProvider",
+    "KernelLike",
+    "KernelProvider",
+    "PoolKernelProvider",
+    "Run",
+    "RunBusyError",
+    "RunManager",
+    "StartKernelProvider",
+    "default_provider",
+    "session_kernel_config",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,135 +63,6 @@ class RunBusyError(RuntimeError):
     """The learner's kernel is already running something."""
 
 
-class CapacityError(RuntimeError):
-    """No more session kernels may be started on this server."""
-
-
-class KernelLike(Protocol):
-    """The part of ``kernels.runtime.KernelHandle`` the web app uses."""
-
-    busy: bool
-
-    async def execute(self, code: str, options: Any = None) -> ExecutionResult: ...
-    async def interrupt(self) -> None: ...
-    async def restart(self) -> None: ...
-    async def shutdown(self) -> None: ...
-    async def status(self) -> str: ...
-
-
-class KernelProvider(Protocol):
-    """Where session kernels come from. ``owner`` identifies the learner (for per-user caps)."""
-
-    async def start(self) -> None: ...
-    async def acquire(self, *, owner: str) -> KernelLike: ...
-    async def release(self, kernel: KernelLike) -> None: ...
-    async def close(self) -> None: ...
-
-
-def session_kernel_config(settings: Settings) -> Any:
-    """The ``KernelConfig`` of a Run kernel: sandboxed (unless the unsafe mode), limits from settings."""
-    from app.grader.pipeline import kernel_config
-
-    return kernel_config(settings, purpose="session")
-
-
-class StartKernelProvider:
-    """Starts a fresh kernel per learner session (no warm pool)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    async def start(self) -> None:
-        return None
-
-    async def acquire(self, *, owner: str) -> KernelLike:
-        from kernels.launcher import start_kernel
-
-        self.settings.runtime_dir.mkdir(parents=True, exist_ok=True)
-        return await start_kernel(session_kernel_config(self.settings))
-
-    async def release(self, kernel: KernelLike) -> None:
-        await kernel.shutdown()
-
-    async def close(self) -> None:
-        return None
-
-
-class GatewayKernelProvider:
-    """Session kernels started on a Jupyter Kernel Gateway (``kernel_backend = "gateway"``), one per learner.
-
-    The gateway host runs the jaxtutor kernelspec (sandboxed there); nothing is pre-started here, so a
-    learner's first Run waits for the gateway's start (about 0.3 s on a warm host). ``max_session_kernels``
-    still caps how many this server holds; the gateway's own ``max_kernels`` caps the host."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    async def start(self) -> None:
-        return None
-
-    async def acquire(self, *, owner: str) -> KernelLike:
-        from kernels.gateway.client import start_gateway_kernel
-
-        s = self.settings
-        kernel: KernelLike = await start_gateway_kernel(
-            session_kernel_config(s),
-            s.gateway_url,
-            s.gateway_token,
-            kernel_name=s.gateway_kernel_name,
-            request_timeout_s=s.gateway_request_timeout_s,
-        )
-        return kernel
-
-    async def release(self, kernel: KernelLike) -> None:
-        await kernel.shutdown()
-
-    async def close(self) -> None:
-        return None
-
-
-def default_provider(settings: Settings) -> KernelProvider:
-    """The server's session kernels: the local warm pool, or the Kernel Gateway (``kernel_backend``)."""
-    if settings.kernel_backend == "gateway":
-        return GatewayKernelProvider(settings)
-    return PoolKernelProvider(settings)
-
-
-class PoolKernelProvider:
-    """Session kernels leased from the warm pool (``kernels.pool``): a never-used kernel per learner.
-
-    The pool keeps ``pool_warm_kernels`` started kernels with JAX preloaded, so a learner's first Run
-    does not wait for a kernel to start. A released kernel is shut down, never reused.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        from kernels.pool import KernelPool, PoolLimits
-
-        self.settings = settings
-        settings.runtime_dir.mkdir(parents=True, exist_ok=True)
-        limits = PoolLimits.from_settings(settings)
-        # The run manager culls idle sessions itself (it knows when a learner's run is in flight).
-        limits.idle_cull_s = max(limits.idle_cull_s, settings.session_kernel_idle_s * 2)
-        self.pool = KernelPool(session_kernel_config(settings), limits)
-
-    async def start(self) -> None:
-        await self.pool.start()
-
-    async def acquire(self, *, owner: str) -> KernelLike:
-        from kernels.pool import PoolFull, Profile
-
-        try:
-            return await self.pool.acquire(Profile(), owner)
-        except PoolFull as exc:
-            raise CapacityError(str(exc)) from exc
-
-    async def release(self, kernel: KernelLike) -> None:
-        await self.pool.release(kernel)  # type: ignore[arg-type]
-
-    async def close(self) -> None:
-        await self.pool.close()
-
-
 @dataclass
 class Run:
     id: str
@@ -169,6 +71,7 @@ class Run:
     outputs: list[Output] = field(default_factory=list)
     result: ExecutionResult | None = None
     message: str = ""
+    notice: str = ""  # the session restarted and why (also the first output)
     started: float = field(default_factory=time.monotonic)
     task: asyncio.Task[None] | None = None
 
@@ -187,6 +90,7 @@ class Run:
 class KernelSession:
     user_id: int
     kernel: KernelLike | None = None
+    tag: str | None = None  # the kernel's id in run_kernel (gateway kernel id, or a local tag)
     state: str = "none"  # none | starting | idle | busy | dead
     last_used: float = field(default_factory=time.monotonic)
     runs: OrderedDict[str, Run] = field(default_factory=OrderedDict)
@@ -197,9 +101,11 @@ class KernelSession:
 class RunManager:
     """One session kernel per learner; runs are kept in memory (the last few per learner)."""
 
-    def __init__(self, settings: Settings, provider: KernelProvider) -> None:
+    def __init__(self, settings: Settings, provider: KernelProvider, engine: Engine | None = None) -> None:
         self.settings = settings
         self.provider = provider
+        self.engine = engine
+        self.kernels = SessionKernels(settings, provider, engine)
         self.sessions: dict[int, KernelSession] = {}
         self._reaper: asyncio.Task[None] | None = None
 
@@ -217,36 +123,25 @@ class RunManager:
             for run in sess.runs.values():
                 if run.task is not None and not run.task.done():
                     run.task.cancel()
-            await self._drop_kernel(sess)
+                    with contextlib.suppress(BaseException):
+                        await run.task
+            await self.kernels.let_go(sess)
         self.sessions.clear()
         await self.provider.close()
 
     async def _reap_idle(self) -> None:
         while True:
             await asyncio.sleep(min(30.0, self.settings.session_kernel_idle_s / 2))
-            await self.cull_idle()
+            try:
+                await self.cull_idle()
+            except Exception:
+                log.exception("culling idle kernels failed")
 
     async def cull_idle(self) -> int:
-        now = time.monotonic()
-        culled = 0
-        for sess in list(self.sessions.values()):
-            idle = now - sess.last_used > self.settings.session_kernel_idle_s
-            if idle and sess.kernel is not None and sess.current is None:
-                await self._drop_kernel(sess)
-                culled += 1
-        return culled
+        return await self.kernels.cull(list(self.sessions.values()))
 
     def _live_kernels(self) -> int:
         return sum(1 for s in self.sessions.values() if s.kernel is not None or s.state == "starting")
-
-    async def _drop_kernel(self, sess: KernelSession) -> None:
-        kernel, sess.kernel = sess.kernel, None
-        sess.state = "none"
-        if kernel is not None:
-            try:
-                await self.provider.release(kernel)
-            except Exception:
-                log.exception("releasing a session kernel failed")
 
     # -- runs -------------------------------------------------------------------------------------
     def session(self, user_id: int) -> KernelSession:
@@ -262,33 +157,50 @@ class RunManager:
         if sess.kernel is None and self._live_kernels() >= self.settings.max_session_kernels:
             raise CapacityError("All kernels on this server are in use. Please try again in a minute.")
         run = Run(id=secrets.token_urlsafe(9), user_id=user_id)
+        claim = None if self.engine is None else self.kernels.claim(user_id, run.id)
+        if self.engine is not None and claim is None:
+            raise RunBusyError(
+                "Your code is still running (started in another window). Interrupt it or wait for it to finish."
+            )
         sess.runs[run.id] = run
         while len(sess.runs) > RUNS_KEPT_PER_LEARNER:
             sess.runs.popitem(last=False)
         sess.current = run
         sess.last_used = time.monotonic()
-        run.task = asyncio.create_task(self._execute(sess, run, code), name=f"jaxtutor-run-{run.id}")
+        run.task = asyncio.create_task(self._execute(sess, run, code, claim), name=f"jaxtutor-run-{run.id}")
         return run
 
-    async def _execute(self, sess: KernelSession, run: Run, code: str) -> None:
+    async def _renew(self, claim: KernelRecord, run_id: str) -> None:
+        while True:
+            await asyncio.sleep(RUN_LEASE_S / 3)
+            try:
+                self.kernels.renew(claim, run_id)
+            except Exception:
+                log.exception("renewing a run lease failed")
+
+    async def _execute(self, sess: KernelSession, run: Run, code: str, claim: KernelRecord | None) -> None:
         from kernels.runtime import ExecuteOptions
+
+        renewer = None if claim is None else asyncio.create_task(self._renew(claim, run.id))
+
+        def notice(text: str) -> None:
+            run.notice = text
+            run.outputs.append(Output(kind="stream", name="stderr", text=text + "\n"))
 
         try:
             async with sess.lock:
-                if sess.kernel is None:
-                    sess.state = "starting"
-                    try:
-                        sess.kernel = await self.provider.acquire(owner=f"user:{sess.user_id}")
-                    except CapacityError as exc:
-                        sess.state = "none"
-                        run.message = str(exc)
-                        run.result = ExecutionResult(reason=Reason.SANDBOX_UNAVAILABLE, message=run.message)
-                        return
-                    except Exception as exc:
-                        sess.state = "none"
-                        run.message = f"The kernel could not start: {exc}"
-                        run.result = ExecutionResult(reason=Reason.SANDBOX_UNAVAILABLE, message=run.message)
-                        return
+                try:
+                    kernel = await self.kernels.kernel_for(sess, run.id, claim, notice)
+                except CapacityError as exc:
+                    sess.state = "none" if sess.kernel is None else sess.state
+                    run.message = str(exc)
+                    run.result = ExecutionResult(reason=Reason.SANDBOX_UNAVAILABLE, message=run.message)
+                    return
+                except Exception as exc:
+                    sess.state = "none" if sess.kernel is None else sess.state
+                    run.message = f"The kernel could not start: {exc}"
+                    run.result = ExecutionResult(reason=Reason.SANDBOX_UNAVAILABLE, message=run.message)
+                    return
                 run.status = "running"
                 sess.state = "busy"
 
@@ -300,11 +212,11 @@ class RunManager:
                     output_limit=self.settings.run_output_limit_chars,
                     on_output=on_output,
                 )
-                result = await sess.kernel.execute(code, options)
+                result = await kernel.execute(code, options)
                 run.result = result
                 run.message = result.message
                 if result.kernel_lost:
-                    await self._drop_kernel(sess)
+                    await self.kernels.drop(sess, forget=True)
                 else:
                     sess.state = "idle"
         except asyncio.CancelledError:
@@ -313,8 +225,12 @@ class RunManager:
         except Exception as exc:  # a bug of ours or a lost kernel: tell the learner, keep serving
             log.exception("run failed")
             run.message = f"The run failed: {type(exc).__name__}"
-            await self._drop_kernel(sess)
+            await self.kernels.drop(sess, forget=True)
         finally:
+            if renewer is not None:
+                renewer.cancel()
+            if claim is not None:
+                self.kernels.release(claim, run.id)
             run.status = "done"
             sess.last_used = time.monotonic()
             if sess.current is run:
@@ -337,26 +253,27 @@ class RunManager:
         if sess is not None and sess.kernel is not None and sess.current is not None:
             with contextlib.suppress(Exception):
                 await sess.kernel.interrupt()
+        else:  # a Run of this learner on another replica (shared kernels)
+            await self.kernels.interrupt_remote(user_id)
         return self.status(user_id=user_id)
 
     async def restart(self, *, user_id: int) -> str:
-        """Forget the learner's state: the kernel is replaced by a fresh one on the next Run."""
+        """Forget the learner's state: the kernel is replaced by a fresh one on the next Run (on any replica)."""
         sess = self.sessions.get(user_id)
-        if sess is None:
-            return "none"
-        if sess.current is not None and sess.current.task is not None and not sess.current.task.done():
-            sess.current.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await sess.current.task
-        await self._drop_kernel(sess)
+        if sess is not None:
+            if sess.current is not None and sess.current.task is not None and not sess.current.task.done():
+                sess.current.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await sess.current.task
+            await self.kernels.drop(sess)
+        await self.kernels.forget(user_id)
         return self.status(user_id=user_id)
 
     def status(self, *, user_id: int) -> str:
         sess = self.sessions.get(user_id)
-        if sess is None:
-            return "none"
-        if sess.state == "starting":
-            return "starting"
-        if sess.kernel is None:
-            return "none"
-        return "busy" if sess.current is not None else "idle"
+        if sess is not None:
+            if sess.state == "starting":
+                return "starting"
+            if sess.kernel is not None:
+                return "busy" if sess.current is not None else "idle"
+        return self.kernels.recorded_status(user_id) or "none"
