@@ -1,7 +1,5 @@
 """Fixtures for the sandbox suites: readiness skip, the `jaxtutor run` driver, host-side witnesses."""
 
-
-
 from __future__ import annotations
 
 import json
@@ -44,9 +42,7 @@ def sandbox_ready() -> None:
 def _cli_prefix() -> list[str]:
     """The `jaxtutor` command. Falls back to a stand-in while app.cli cannot import (a sibling module missing)."""
     exe = REPO / ".venv" / "bin" / "jaxtutor"
-    probe = subprocess.run(
-        [KERNEL_PYTHON, "-c", "import app.cli"], capture_output=True, cwd=REPO, check=False
-    )
+    probe = subprocess.run([KERNEL_PYTHON, "-c", "import app.cli"], capture_output=True, cwd=REPO, check=False)
     if exe.exists() and probe.returncode == 0:
         return [str(exe)]
     stub = (

@@ -1,7 +1,5 @@
 """The kernel runtime through the real sandbox: environment, identity, limits, OOM, restart, cleanup."""
 
-
-
 from __future__ import annotations
 
 import json
@@ -44,13 +42,7 @@ async def sandboxed(**limits: object) -> KernelHandle:
 
 def cgroup_dirs(kid: str) -> list[Path]:
     layout = detect_layout()
-    return [
-        d
-        for base in set(layout.bases.values())
-        if base.is_dir()
-        for d in base.iterdir()
-        if d.name.startswith(kid)
-    ]
+    return [d for base in set(layout.bases.values()) if base.is_dir() for d in base.iterdir() if d.name.startswith(kid)]
 
 
 async def run(h: KernelHandle, code: str, timeout: float = 20) -> str:

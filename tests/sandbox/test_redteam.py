@@ -107,9 +107,7 @@ def host() -> Iterator[Host]:
     for p in (canary, data_secret, other_secret):
         p.write_text(SECRET)
         p.chmod(0o644)  # world-readable on the host: only the sandbox stands between it and the kernel
-    h = Host(
-        canary, data_secret, other_secret, {p: _fingerprint(p) for p in (canary, data_secret, other_secret)}
-    )
+    h = Host(canary, data_secret, other_secret, {p: _fingerprint(p) for p in (canary, data_secret, other_secret)})
     yield h
     assert h.untouched(), "a canary file outside the sandbox was modified"
     for d in made:
@@ -428,9 +426,7 @@ CLI_CASES: list[tuple[str, str, list[str], int, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "code", "args", "exit_code", "reason"), CLI_CASES, ids=[c[0] for c in CLI_CASES]
-)
+@pytest.mark.parametrize(("name", "code", "args", "exit_code", "reason"), CLI_CASES, ids=[c[0] for c in CLI_CASES])
 def test_cli_run(
     jaxtutor_run: Callable[..., RunResult], name: str, code: str, args: list[str], exit_code: int, reason: str
 ) -> None:
@@ -451,9 +447,7 @@ def test_cli_raw_fd_writes_do_not_reach_the_host(jaxtutor_run: Callable[..., Run
 
 
 def test_cli_private_tmp_between_kernels(jaxtutor_run: Callable[..., RunResult]) -> None:
-    first = jaxtutor_run(
-        "open('/tmp/marker', 'w').write('x'); print(sorted(__import__('os').listdir('/tmp')))"
-    )
+    first = jaxtutor_run("open('/tmp/marker', 'w').write('x'); print(sorted(__import__('os').listdir('/tmp')))")
     assert first.code == 0
     second = jaxtutor_run("import os; print('present' if os.path.exists('/tmp/marker') else 'absent')")
     assert second.code == 0 and second.text.strip() == "absent"
