@@ -47,6 +47,24 @@ class Settings(BaseSettings):
     sandbox_file_size_mb: int = Field(16, description="Largest file a kernel may write (RLIMIT_FSIZE).")
     sandbox_open_files: int = Field(256, description="Open file descriptors per kernel (RLIMIT_NOFILE).")
     sandbox_scratch_mb: int = Field(64, description="Size of the kernel's private writable /tmp.")
+    sandbox_mode: str = Field(
+        "auto",
+        pattern=r"^(auto|root|helper)$",
+        description="How the server starts kernels as sandbox_user: 'root' (the server runs as root), 'helper' "
+        "(an unprivileged server uses the privileged helper sandbox_helper and a delegated cgroup subtree; "
+        "scripts/setup-host.sh --server-user USER prepares both), 'auto' (root when the server's euid is 0).",
+    )
+    sandbox_helper: str = Field(
+        "/usr/local/lib/jaxtutor/kernel-exec",
+        description="Non-root mode: the helper that runs a command as sandbox_user (root:<server group>, 0750, "
+        "file capabilities cap_setuid,cap_setgid+ep; built from kernels/sandbox/kernel_exec.c by setup-host.sh).",
+    )
+    sandbox_cgroup: str = Field(
+        "",
+        description="Parent cgroup of the kernels' cgroups. Empty: '<the server's own cgroup>/jaxtutor'. A relative "
+        "path is below the server's own cgroup, an absolute one below each hierarchy's root (cgroup v1: "
+        "'/jaxtutor', the subtree setup-host.sh --server-user delegates). It must be writable by the server.",
+    )
     gpu_mode: str = Field("exclusive", description="GPU sharing: 'exclusive' (one GPU per kernel) or 'shared'.")
     gpu_memory_fraction: float = Field(0.45, description="Per-kernel GPU memory fraction in shared mode.")
 

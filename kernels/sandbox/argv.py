@@ -8,6 +8,11 @@ Chain (each step ``exec``s the next, so the process jupyter-client holds is, at 
       prlimit --fsize --nofile --core=0 -- taskset -c CPUS --
       setpriv --reuid U --regid G --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs --
       bwrap <namespaces, mounts, seccomp on fd 9> -- python -m ipykernel_launcher ...
+
+When the server is not root (``LaunchPlan.helper`` set), the ``setpriv`` step is the privileged helper
+(``kernel_exec.c``): it switches to the kernel user it was built for, clears the groups and every
+capability and sets no_new_privs; only the bounding set stays (emptying it needs CAP_SETPCAP, and under
+no_new_privs nothing executed can gain a capability anyway).
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class LaunchPlan:
     cpus: list[int] = field(default_factory=list)  # CPUs to pin to; empty: no pinning
     procs_files: list[str] = field(default_factory=list)  # cgroup.procs files to join
     etc_dir: str = ""  # directory with the synthesized passwd and group files
+    helper: str = ""  # non-root mode: the privileged helper replaces setpriv (it knows the kernel user)
     hostname: str = "sandbox"
 
 
@@ -154,7 +160,8 @@ def bwrap_args(
 
 
 def outer_args(plan: LaunchPlan) -> list[str]:
-    """rlimits, CPU pinning and the drop to the kernel uid (all before bwrap: bwrap never runs as root)."""
+    """rlimits, CPU pinning and the drop to the kernel uid (all before bwrap: bwrap never runs as root, nor
+    as the server's uid)."""
     lim = plan.limits
     args = [
         "prlimit",
@@ -165,6 +172,8 @@ def outer_args(plan: LaunchPlan) -> list[str]:
     ]
     if plan.cpus:
         args += ["taskset", "-c", ",".join(str(c) for c in plan.cpus)]
+    if plan.helper:
+        return [*args, plan.helper]
     args += [
         "setpriv",
         f"--reuid={plan.uid}",

@@ -3,7 +3,11 @@
 A kernel joins its cgroups race-free: the launch wrapper (``sh``) writes its own pid into every
 ``cgroup.procs`` listed by :meth:`KernelCgroups.procs_files` before it ``exec``s bwrap, so every
 descendant is born inside. Kernel cgroups live under ``<own cgroup>/jaxtutor/<name>`` so they share
-the server's own budget where it has one.
+the server's own budget where it has one; ``SandboxLimits.cgroup`` names another parent (a subtree that
+root delegated to a non-root server: ``scripts/setup-host.sh --server-user``).
+
+A non-root server cannot signal its kernels (they run as the kernel uid): it passes a ``killer`` that
+signals them through the privileged helper (``kernels.sandbox.privilege``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +26,8 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("memory", "pids", "cpu")
 GROUP_DIR = "jaxtutor"
 CPU_PERIOD_US = 100_000
+#: Sends a signal to pids the caller may not signal itself (non-root mode).
+Killer = Callable[[list[int], int], None]
 
 
 @dataclass
@@ -44,12 +51,20 @@ def _own_paths() -> dict[str, str]:
     return out
 
 
-def detect_layout(root: Path = CGROUP_ROOT) -> CgroupLayout:
-    """Prefer v1 controllers where they are mounted (hybrid hosts), else the v2 unified tree."""
+def _base(hierarchy: Path, own: str, parent: str) -> Path:
+    """The kernels' parent cgroup in one hierarchy: absolute ``parent`` from its root, else below ``own``."""
+    if parent.startswith("/"):
+        return hierarchy / parent.strip("/")
+    return hierarchy / own.lstrip("/") / (parent.strip("/") or GROUP_DIR)
+
+
+def detect_layout(root: Path = CGROUP_ROOT, parent: str = "") -> CgroupLayout:
+    """Prefer v1 controllers where they are mounted (hybrid hosts), else the v2 unified tree. ``parent``:
+    see ``SandboxLimits.cgroup`` (empty: ``<own cgroup>/jaxtutor``)."""
     own = _own_paths()
     v1 = {c: root / c for c in CONTROLLERS if (root / c / "cgroup.procs").exists()}
     if v1:
-        bases = {c: p / own.get(c, "/").lstrip("/") / GROUP_DIR for c, p in v1.items()}
+        bases = {c: _base(p, own.get(c, "/"), parent) for c, p in v1.items()}
         missing = [c for c in CONTROLLERS if c not in v1]
         if "memory" in v1 and not (v1["memory"] / "memory.limit_in_bytes").exists():
             missing.append("memory")
@@ -57,7 +72,7 @@ def detect_layout(root: Path = CGROUP_ROOT) -> CgroupLayout:
     if (root / "cgroup.controllers").exists():
         available = (root / "cgroup.controllers").read_text().split()
         missing = [c for c in CONTROLLERS if c not in available]
-        base = root / own.get("", "/").lstrip("/") / GROUP_DIR
+        base = _base(root, own.get("", "/"), parent)
         return CgroupLayout(2, dict.fromkeys(CONTROLLERS, base), missing, "cgroup v2: " + " ".join(available))
     return CgroupLayout(0, {}, list(CONTROLLERS), "no cgroup filesystem")
 
@@ -88,12 +103,15 @@ class KernelCgroups:
     name: str
     dirs: dict[str, Path] = field(default_factory=dict)  # controller -> its cgroup dir
     memory_limit_mb: int = 0
+    killer: Killer | None = None  # None: os.kill (root mode)
 
     @classmethod
-    def create(cls, layout: CgroupLayout, name: str, limits: SandboxLimits) -> KernelCgroups:
+    def create(
+        cls, layout: CgroupLayout, name: str, limits: SandboxLimits, killer: Killer | None = None
+    ) -> KernelCgroups:
         if layout.version == 0 or layout.missing:
             raise OSError("cgroup controllers missing: " + ", ".join(layout.missing or CONTROLLERS))
-        cg = cls(layout, name, memory_limit_mb=limits.memory_mb)
+        cg = cls(layout, name, memory_limit_mb=limits.memory_mb, killer=killer)
         if layout.version == 2:
             base = layout.bases["memory"]
             if (
@@ -172,6 +190,11 @@ class KernelCgroups:
             pids = self.pids()
             if not pids or time.monotonic() > end:
                 return
+            if self.killer is not None:
+                with contextlib.suppress(OSError):
+                    self.killer(pids, signal.SIGKILL)
+                time.sleep(0.05)  # each round starts a helper process
+                continue
             for pid in pids:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
@@ -209,7 +232,9 @@ def _read_key(path: Path, key: str) -> int:
     return 0
 
 
-def sweep_cgroups(layout: CgroupLayout, stale_names: set[str], min_age_s: float = 60.0) -> int:
+def sweep_cgroups(
+    layout: CgroupLayout, stale_names: set[str], min_age_s: float = 60.0, killer: Killer | None = None
+) -> int:
     """Remove kernel cgroups left by a dead server: those named in ``stale_names`` (killing what is
     inside) and any empty one older than ``min_age_s``. Returns how many were removed."""
     removed = 0
@@ -223,7 +248,7 @@ def sweep_cgroups(layout: CgroupLayout, stale_names: set[str], min_age_s: float 
                 continue
             kid = d.name.split(".", 1)[0]
             dirs = {c: layout.bases[c] / d.name for c in layout.bases}
-            cg = KernelCgroups(layout, d.name, dirs)
+            cg = KernelCgroups(layout, d.name, dirs, killer=killer)
             if kid in stale_names:
                 cg.remove()
             elif not cg.pids():

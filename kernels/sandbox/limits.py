@@ -7,10 +7,15 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+#: Where scripts/setup-host.sh installs the privileged helper of the non-root mode (kernel_exec.c).
+DEFAULT_HELPER = "/usr/local/lib/jaxtutor/kernel-exec"
+MODES = ("auto", "root", "helper")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$", re.IGNORECASE)
 
 
@@ -58,6 +63,14 @@ class SandboxLimits:
     rw_binds: list[str] = field(default_factory=list)
     """Extra host directories bound read-write at the same path. Only for kernels running trusted lesson code
     (the reference kernel's persistent compilation cache); never for kernels that run learner code."""
+    mode: str = "auto"
+    """How the server becomes the kernel user: 'root' (the server is root and drops each kernel with setpriv),
+    'helper' (the server is an unprivileged user and uses the privileged helper), 'auto' (root if euid is 0)."""
+    helper: str = DEFAULT_HELPER
+    """The privileged helper of the non-root mode (root:<server group> 0750, cap_setuid,cap_setgid+ep)."""
+    cgroup: str = ""
+    """Parent of the kernels' cgroups: empty = ``<server's own cgroup>/jaxtutor``; a relative path is below
+    the server's own cgroup, an absolute one below each hierarchy's root (a subtree delegated to the server)."""
 
     def __post_init__(self) -> None:
         if self.memory_mb < 64:
@@ -72,6 +85,16 @@ class SandboxLimits:
             raise ValueError("gpu_mode must be 'exclusive' or 'shared'")
         if not 0 < self.gpu_memory_fraction <= 1:
             raise ValueError("gpu_memory_fraction must be in (0, 1]")
+        if self.mode not in MODES:
+            raise ValueError("sandbox mode must be 'auto', 'root' or 'helper'")
+        if ".." in self.cgroup.split("/"):
+            raise ValueError("sandbox cgroup must not contain '..'")
+
+    def resolved_mode(self, euid: int | None = None) -> str:
+        """'root' or 'helper': ``auto`` picks root when the server's effective uid is 0."""
+        if self.mode != "auto":
+            return self.mode
+        return "root" if (os.geteuid() if euid is None else euid) == 0 else "helper"
 
     @classmethod
     def from_options(cls, options: dict[str, Any] | None) -> SandboxLimits:
@@ -101,7 +124,22 @@ class SandboxLimits:
             shm_mb=getattr(settings, "sandbox_shm_mb", 16),
             gpu_mode=settings.gpu_mode,
             gpu_memory_fraction=settings.gpu_memory_fraction,
+            mode=getattr(settings, "sandbox_mode", "auto"),
+            helper=getattr(settings, "sandbox_helper", DEFAULT_HELPER),
+            cgroup=getattr(settings, "sandbox_cgroup", ""),
         )
+
+    @classmethod
+    def host_defaults(cls, environ: Mapping[str, str] | None = None) -> SandboxLimits:
+        """The host-side fields (user, mode, helper, cgroup) from ``JAXTUTOR_SANDBOX_*`` environment variables,
+        the same variables ``app.config.Settings`` reads; for callers that pass no limits (readiness, sweep)."""
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, Any] = {}
+        for name in ("user", "mode", "helper", "cgroup"):
+            value = env.get(f"JAXTUTOR_SANDBOX_{name.upper()}")
+            if value is not None:
+                kwargs[name] = value
+        return cls(**kwargs)
 
     def to_options(self) -> dict[str, Any]:
         """The ``sandbox_options`` dict for ``KernelConfig`` (Settings-style keys)."""

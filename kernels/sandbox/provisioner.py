@@ -5,6 +5,11 @@ Called by jupyter-client's ``AsyncKernelManager`` (named ``jaxtutor-sandbox`` in
 kernel uid only until its sockets exist, then sealed), creates fresh cgroups, builds the launch chain
 (see ``argv.py``), and after the kernel dies tells why (:meth:`death_reason`). Cleanup kills whatever is
 left in the cgroups and removes them and the kernel directory.
+
+The server is either root (it drops each kernel to the kernel uid with setpriv) or an unprivileged user
+(``SandboxLimits.mode``; see ``privilege.py``): then the privileged helper replaces setpriv and signals the
+kernels, the kernel directory is shared through the kernel user's group, and the cgroups come from a
+subtree delegated to the server.
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ from traitlets import Unicode
 
 from kernels.outcomes import Reason
 from kernels.sandbox.argv import LaunchPlan, gpu_env, launch_command, pick_cpus
-from kernels.sandbox.cgroups import KernelCgroups, detect_layout
+from kernels.sandbox.cgroups import KernelCgroups, Killer, detect_layout
 from kernels.sandbox.limits import SandboxLimits
+from kernels.sandbox.privilege import helper_killer, helper_problem, in_group
 from kernels.sandbox.seccomp_filter import bpf_file
 
 _cpu_rotation = itertools.count()
@@ -83,6 +89,8 @@ class SandboxProvisioner(LocalProvisioner):
     _limits: SandboxLimits | None = None
     _starts = 0
     _kernel_gid = -1
+    _mode = "root"
+    _killer: Killer | None = None  # non-root mode: signals the kernel through the helper
 
     # -- launch -----------------------------------------------------------------------------------
     def _config(self) -> tuple[dict[str, Any], SandboxLimits]:
@@ -91,23 +99,29 @@ class SandboxProvisioner(LocalProvisioner):
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         opts, limits = self._config()
-        if os.geteuid() != 0:
+        mode = limits.resolved_mode()
+        if mode == "root" and os.geteuid() != 0:
             raise SandboxError("the sandbox must be started by root (it drops to the kernel user itself)")
+        if mode == "helper" and helper_problem(limits.helper) is not None:
+            raise SandboxError("the privileged helper of the non-root mode is not usable (see `jaxtutor doctor`)")
         try:
             user = pwd.getpwnam(limits.user)
         except KeyError:
-            raise SandboxError(
-                f"the kernel user {limits.user!r} does not exist (run scripts/setup-host.sh)"
-            ) from None
+            raise SandboxError(f"the kernel user {limits.user!r} does not exist (run scripts/setup-host.sh)") from None
         if user.pw_uid == 0:
             raise SandboxError("the kernel user must not be root")
+        if mode == "helper" and (user.pw_uid == os.getuid() or not in_group(user.pw_gid)):
+            raise SandboxError(
+                "the server must be a member of the kernel user's group and not the kernel user itself "
+                "(see `jaxtutor doctor`)"
+            )
+        self._mode = mode
+        self._killer = helper_killer(limits.helper) if mode == "helper" else None
         kdir = Path(self.kernel_dir)
         if not self.kernel_dir or not kdir.is_dir():
             raise SandboxError("the kernel directory is missing")
         if not reachable_by_others(kdir):
-            raise SandboxError(
-                "the runtime directory is not reachable by the kernel user (needs o+x on every parent)"
-            )
+            raise SandboxError("the runtime directory is not reachable by the kernel user (needs o+x on every parent)")
         self._limits = limits
         self._exit_code = None
         self._final_counters = None
@@ -119,9 +133,9 @@ class SandboxProvisioner(LocalProvisioner):
         conn.chmod(0o640)  # readable by the kernel's group, writable by nobody but the server
 
         self._starts += 1
-        layout = detect_layout()
+        layout = detect_layout(parent=limits.cgroup)
         try:
-            self._cgroups = KernelCgroups.create(layout, f"{kdir.name}.{self._starts}", limits)
+            self._cgroups = KernelCgroups.create(layout, f"{kdir.name}.{self._starts}", limits, killer=self._killer)
         except OSError as exc:
             raise SandboxError(f"cannot create the kernel's cgroups ({type(exc).__name__})") from exc
         try:
@@ -156,6 +170,7 @@ class SandboxProvisioner(LocalProvisioner):
             cpus=pick_cpus(limits.cpus, available, next(_cpu_rotation)),
             procs_files=[str(p) for p in self._cgroups.procs_files()],
             etc_dir=str(ensure_etc(runtime_dir, user)),
+            helper=limits.helper if self._mode == "helper" else "",
         )
         kwargs["cmd"] = launch_command(plan, kwargs["cmd"])
         env = dict(self.kernel_spec.env)  # exactly the kernelspec's env, never the server's
@@ -175,6 +190,11 @@ class SandboxProvisioner(LocalProvisioner):
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
                     entry.unlink(missing_ok=True)
+        if self._mode == "helper":
+            # Only root may give the directory away: share it through the kernel group (the server is a member).
+            os.chown(kdir, -1, user.pw_gid)
+            kdir.chmod(0o2770)  # sockets belong to the kernel group, connectable by the server (umask 007)
+            return
         os.chown(kdir, user.pw_uid, os.getgid())
         kdir.chmod(0o2770)  # setgid: sockets belong to the server's group (umask 007 in the sandbox)
 
@@ -211,6 +231,17 @@ class SandboxProvisioner(LocalProvisioner):
                 kdir.chmod(0o750)
                 return
             await asyncio.sleep(0.01)
+
+    async def send_signal(self, signum: int) -> None:
+        """Root: jupyter-client's own (the process group). Non-root: the kernel runs as another uid, so every
+        process of its cgroups is signalled as the kernel user, through the helper."""
+        if self._killer is None or self.process is None:
+            await super().send_signal(signum)
+            return
+        pids = self._cgroups.pids() if self._cgroups is not None else []
+        if self.process.pid not in pids:
+            pids.append(self.process.pid)  # not reaped yet (our child), so its pid cannot have been reused
+        await asyncio.to_thread(self._killer, pids, signum)
 
     # -- outcome ----------------------------------------------------------------------------------
     async def poll(self) -> int | None:
@@ -261,9 +292,7 @@ class SandboxProvisioner(LocalProvisioner):
             shutil.rmtree(self.kernel_dir, ignore_errors=True)
 
 
-def classify_exit(
-    code: int, counters: dict[str, int], limits: SandboxLimits | None
-) -> tuple[Reason, dict[str, Any]]:
+def classify_exit(code: int, counters: dict[str, int], limits: SandboxLimits | None) -> tuple[Reason, dict[str, Any]]:
     """Map bwrap's exit status (``128 + signal`` if the kernel was killed) and cgroup counters to a Reason."""
     sig: int | None = None
     if code < 0:

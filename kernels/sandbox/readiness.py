@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from kernels.sandbox.argv import LaunchPlan, launch_command
-from kernels.sandbox.cgroups import detect_layout, sweep_cgroups
+from kernels.sandbox.cgroups import CGROUP_ROOT, CgroupLayout, Killer, detect_layout, sweep_cgroups
 from kernels.sandbox.limits import SandboxLimits
+from kernels.sandbox.privilege import helper_killer, helper_problem, in_group
 from kernels.sandbox.provisioner import ensure_etc, reachable_by_others
 from kernels.sandbox.seccomp_filter import bpf_file, bpf_program
 
@@ -70,9 +71,7 @@ def bwrap_version() -> tuple[int, ...] | None:
     if exe is None:
         return None
     try:
-        out = subprocess.run(
-            [exe, "--version"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
     m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
@@ -93,9 +92,7 @@ def _userns_check(report: SandboxReport) -> None:
         "/proc/sys/kernel/apparmor_restrict_unprivileged_userns": "0",
     }
     blocked = [
-        k.rsplit("/", 1)[1]
-        for k, want in flags.items()
-        if Path(k).exists() and Path(k).read_text().strip() != want
+        k.rsplit("/", 1)[1] for k, want in flags.items() if Path(k).exists() and Path(k).read_text().strip() != want
     ]
     if max_ns <= 0 or blocked:
         report.add(
@@ -107,25 +104,91 @@ def _userns_check(report: SandboxReport) -> None:
         report.add("user namespaces", True, f"allowed (max {max_ns})")
 
 
+def _writable_dir(path: Path) -> bool:
+    return os.access(path, os.W_OK | os.X_OK)
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def delegation_problem(layout: CgroupLayout) -> str | None:
+    """Non-root mode: why this process cannot create, limit and join the kernels' cgroups (None: it can)."""
+    if layout.version == 0 or layout.missing:
+        return None  # reported by the "cgroups" check
+    bases = sorted(set(layout.bases.values()))
+    if layout.version == 1:
+        for base in bases:
+            target = base if base.is_dir() else _nearest_existing(base)
+            if not _writable_dir(target):
+                return (
+                    f"{base} is not writable by uid {os.geteuid()}: run scripts/setup-host.sh --server-user USER "
+                    "as root (after each boot) and set JAXTUTOR_SANDBOX_CGROUP=/jaxtutor"
+                )
+        return None
+    # cgroup v2 (untested here: this machine has no v2 controllers). Delegation = the directory and its
+    # cgroup.procs and cgroup.subtree_control files belong to the server; moving a process also needs the
+    # common ancestor's cgroup.procs, so the server's own cgroup must be the delegated one.
+    base = bases[0]
+    own_dir = base.parent if base.parent.exists() else _nearest_existing(base)
+    procs = own_dir / "cgroup.procs"
+    subtree = own_dir / "cgroup.subtree_control"
+    if not (_writable_dir(own_dir) and os.access(procs, os.W_OK) and os.access(subtree, os.W_OK)):
+        return (
+            f"cgroup v2: {own_dir} is not delegated to uid {os.geteuid()} (its directory, cgroup.procs and "
+            "cgroup.subtree_control must be the server's): run the server as a systemd service with "
+            "User= and Delegate=yes, and leave JAXTUTOR_SANDBOX_CGROUP empty or relative"
+        )
+    with contextlib.suppress(OSError):
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+        path = next((ln.split(":", 2)[2] for ln in lines if ln.startswith("0::")), "")
+        mine = CGROUP_ROOT / path.lstrip("/")
+        if path and not mine.is_relative_to(own_dir):
+            return (
+                f"cgroup v2: the server's own cgroup is outside {own_dir}, so it cannot move kernels there "
+                "(the common ancestor must be delegated too): leave JAXTUTOR_SANDBOX_CGROUP empty or relative"
+            )
+    return None
+
+
 def check_sandbox(
     *,
     user: str = "jaxtutor-kernel",
     runtime_dir: str | Path = "/run/jaxtutor",
     python: str = "",
     smoke: bool = True,
+    limits: SandboxLimits | None = None,
 ) -> SandboxReport:
-    """Check everything the sandbox needs; with ``smoke`` also start the kernel interpreter in bwrap once."""
+    """Check everything the sandbox needs; with ``smoke`` also start the kernel interpreter in bwrap once.
+
+    ``limits`` gives the host-side settings (mode, helper, cgroup); without it they come from the
+    ``JAXTUTOR_SANDBOX_*`` environment variables that ``Settings`` reads."""
     from kernels.launcher import kernel_interpreter
 
     python = kernel_interpreter(python or None)
+    host = limits or SandboxLimits.host_defaults()
+    mode = host.resolved_mode()
+    euid = os.geteuid()
     report = SandboxReport()
-    report.add(
-        "root",
-        os.geteuid() == 0,
-        "running as root"
-        if os.geteuid() == 0
-        else "the server must run as root to drop kernels to their own user",
-    )
+    if mode == "root":
+        report.add(
+            "root",
+            euid == 0,
+            "running as root"
+            if euid == 0
+            else "the server must run as root to drop kernels to their own user (JAXTUTOR_SANDBOX_MODE=root); "
+            "an unprivileged server needs sandbox_mode 'auto' or 'helper' and the privileged helper",
+        )
+    else:
+        report.add("server user", True, f"non-root mode: running as uid {euid}, kernels start through the helper")
+        problem = helper_problem(host.helper)
+        report.add(
+            "privileged helper",
+            problem is None,
+            problem or f"{host.helper}: cap_setuid,cap_setgid+ep, usable by this user only through its group",
+        )
     missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
     report.add(
         "tools",
@@ -146,12 +209,22 @@ def check_sandbox(
             level="warning",
         )
     _userns_check(report)
-    layout = detect_layout()
+    layout = detect_layout(parent=host.cgroup)
     report.add(
         "cgroups",
         layout.version != 0 and not layout.missing,
         layout.detail + (f"; missing controllers: {', '.join(layout.missing)}" if layout.missing else ""),
     )
+    if mode == "helper":
+        problem = delegation_problem(layout)
+        report.add(
+            "cgroup delegation",
+            problem is None,
+            problem
+            or "the kernels' cgroups go below "
+            + ", ".join(sorted({str(b) for b in layout.bases.values()}))
+            + ", writable by this user",
+        )
     try:
         entry: pwd.struct_passwd | None = pwd.getpwnam(user)
     except KeyError:
@@ -164,6 +237,16 @@ def check_sandbox(
             entry.pw_uid != 0,
             f"{user} (uid {entry.pw_uid})" if entry.pw_uid else "must not be root",
         )
+        if mode == "helper":
+            ok = in_group(entry.pw_gid) and entry.pw_uid != os.getuid()
+            report.add(
+                "kernel group",
+                ok,
+                f"this server process is in the group of {user} (gid {entry.pw_gid})"
+                if ok
+                else f"this server process must be in the group of {user} (gid {entry.pw_gid}) and not be that "
+                "user: setup-host.sh --server-user USER adds it (usermod -aG); restart the server afterwards",
+            )
     try:
         size = len(bpf_program())
         report.add("seccomp", True, f"python3-seccomp filter ready ({size // 8} instructions)")
@@ -201,17 +284,21 @@ def check_sandbox(
         "kernel user: reinstall with scripts/install.sh, which then places it under /opt/jaxtutor",
     )
     if smoke and report.ready and entry is not None:
-        ok, detail = _smoke(entry, rdir, python)
+        ok, detail = _smoke(entry, rdir, python, host.helper if mode == "helper" else "")
         report.add("smoke test", ok, detail)
     return report
 
 
-def _smoke(entry: pwd.struct_passwd, rdir: Path, python: str) -> tuple[bool, str]:
+def _smoke(entry: pwd.struct_passwd, rdir: Path, python: str, helper: str = "") -> tuple[bool, str]:
     """Run the kernel interpreter once through the real launch chain (without cgroups)."""
     kdir = rdir / "k" / f"doctor-{os.getpid()}"
     try:
         kdir.mkdir(mode=0o700, exist_ok=True)
-        os.chown(kdir, entry.pw_uid, entry.pw_gid)
+        if helper:
+            os.chown(kdir, -1, entry.pw_gid)  # non-root: the kernel user reaches it through its group
+            kdir.chmod(0o750)
+        else:
+            os.chown(kdir, entry.pw_uid, entry.pw_gid)
         plan = LaunchPlan(
             kernel_dir=str(kdir),
             python=python,
@@ -220,8 +307,9 @@ def _smoke(entry: pwd.struct_passwd, rdir: Path, python: str) -> tuple[bool, str
             limits=SandboxLimits(user=entry.pw_name),
             seccomp_path=str(bpf_file(rdir)),
             etc_dir=str(ensure_etc(rdir, entry)),
+            helper=helper,
         )
-        code = "import ipykernel, zmq, os; assert os.getuid() != 0; print('ok')"
+        code = f"import ipykernel, zmq, os; assert os.getuid() == {entry.pw_uid} != 0; print('ok')"
         cmd = launch_command(plan, [python, "-c", code])
         proc = subprocess.run(
             cmd, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"}, check=False
@@ -267,8 +355,9 @@ def ensure_kernel_user(name: str = "jaxtutor-kernel") -> pwd.struct_passwd:
     return pwd.getpwnam(name)
 
 
-def sweep_leftovers(runtime_dir: str | Path) -> int:
-    """At server start: remove kernel directories and cgroups a dead server left behind. Returns a count."""
+def sweep_leftovers(runtime_dir: str | Path, limits: SandboxLimits | None = None) -> int:
+    """At server start: remove kernel directories and cgroups a dead server left behind. Returns a count.
+    ``limits``: the host-side settings, as for :func:`check_sandbox`."""
     kroot = Path(runtime_dir) / "k"
     names: set[str] = set()
     removed = 0
@@ -278,7 +367,11 @@ def sweep_leftovers(runtime_dir: str | Path) -> int:
                 names.add(d.name)
                 shutil.rmtree(d, ignore_errors=True)
                 removed += 1
-    layout = detect_layout()
+    host = limits or SandboxLimits.host_defaults()
+    layout = detect_layout(parent=host.cgroup)
+    killer: Killer | None = None
+    if host.resolved_mode() == "helper" and helper_problem(host.helper) is None:
+        killer = helper_killer(host.helper)
     if layout.version:
-        removed += sweep_cgroups(layout, names)
+        removed += sweep_cgroups(layout, names, killer=killer)
     return removed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -159,17 +160,10 @@ def test_gpu_env() -> None:
 
 def test_outer_chain_drops_privileges_and_sets_rlimits() -> None:
     args = outer_args(plan(limits=SandboxLimits(file_size_mb=16, open_files=256)))
-    assert (
-        args[0] == "prlimit"
-        and f"--fsize={16 << 20}" in args
-        and "--nofile=256:256" in args
-        and "--core=0" in args
-    )
+    assert args[0] == "prlimit" and f"--fsize={16 << 20}" in args and "--nofile=256:256" in args and "--core=0" in args
     assert args[args.index("taskset") + 1 : args.index("taskset") + 3] == ["-c", "1"]
     sp = args.index("setpriv")
-    assert {"--reuid=999", "--regid=995", "--clear-groups", "--inh-caps=-all", "--no-new-privs"} <= set(
-        args[sp:]
-    )
+    assert {"--reuid=999", "--regid=995", "--clear-groups", "--inh-caps=-all", "--no-new-privs"} <= set(args[sp:])
     assert args[-1] == "--"
 
 
@@ -223,3 +217,37 @@ def test_refine_result_names_the_limit() -> None:
     assert refine_result(ok, {"pids_max": 5}).reason is Reason.OK
     oom = refine_result(ExecutionResult(reason=Reason.RAISED), {"oom_kill": 1}, SandboxLimits(memory_mb=256))
     assert oom.reason is Reason.OOM and "256 MiB" in oom.message
+
+
+def test_non_root_chain_uses_the_helper_instead_of_setpriv() -> None:
+    args = outer_args(plan(helper="/usr/local/lib/jaxtutor/kernel-exec"))
+    assert args[-1] == "/usr/local/lib/jaxtutor/kernel-exec" and "setpriv" not in args
+    assert args[0] == "prlimit" and "taskset" in args
+    full = launch_command(plan(helper="/h"), ["python", "-m", "ipykernel_launcher"])
+    assert full[full.index("/h") + 1] == "bwrap"
+
+
+def test_sandbox_mode_and_host_settings() -> None:
+    assert SandboxLimits(mode="auto").resolved_mode(euid=0) == "root"
+    assert SandboxLimits(mode="auto").resolved_mode(euid=1000) == "helper"
+    assert SandboxLimits(mode="root").resolved_mode(euid=1000) == "root"
+    assert SandboxLimits(mode="helper").resolved_mode(euid=0) == "helper"
+    with pytest.raises(ValueError):
+        SandboxLimits(mode="sudo")
+    with pytest.raises(ValueError):
+        SandboxLimits(cgroup="/jaxtutor/../escape")
+    host = SandboxLimits.host_defaults(
+        {"JAXTUTOR_SANDBOX_MODE": "helper", "JAXTUTOR_SANDBOX_HELPER": "/h", "JAXTUTOR_SANDBOX_CGROUP": "/jaxtutor"}
+    )
+    assert (host.mode, host.helper, host.cgroup) == ("helper", "/h", "/jaxtutor")
+    opts = SandboxLimits(mode="helper", cgroup="x").to_options()
+    assert opts["sandbox_mode"] == "helper" and SandboxLimits.from_options(opts).cgroup == "x"
+
+
+def test_cgroup_parent_paths(tmp_path: Path) -> None:
+    from kernels.sandbox.cgroups import _base
+
+    assert _base(tmp_path / "memory", "/a/b", "") == tmp_path / "memory/a/b/jaxtutor"
+    assert _base(tmp_path / "memory", "/a/b", "sub") == tmp_path / "memory/a/b/sub"
+    assert _base(tmp_path / "memory", "/a/b", "/jaxtutor") == tmp_path / "memory/jaxtutor"
+    assert _base(tmp_path, "/", "/deleg/x") == tmp_path / "deleg/x"
