@@ -1,15 +1,16 @@
 # syntax=docker/dockerfile:1
 # jaxtutor server image: Debian 12 (bookworm), Debian's Python 3.11, every Python dependency pinned by
 # requirements.lock (installed exactly as scripts/install.sh does), the sandbox tools that
-# scripts/setup-host.sh installs, and the unprivileged kernel user `jaxtutor-kernel`.
+# scripts/setup-host.sh installs, and the host set up by scripts/setup-host.sh --server-user jaxtutor.
 #
-# The server runs as ROOT inside the container by default: the local kernel sandbox needs root to create
-# the kernels' cgroups and to drop each kernel to the `jaxtutor-kernel` uid (setpriv), and
-# `jaxtutor serve` refuses to start without it. Run this image only on a user-namespace-remapped or
-# rootless engine, with the options docs/deployment.md lists (bubblewrap needs user namespaces and
-# mounts, which Docker's default seccomp and AppArmor profiles forbid). With kernel_backend=gateway (every
-# kernel runs behind a Kernel Gateway elsewhere) nothing needs root: run as the `jaxtutor` user.
-# See docs/deployment.md ("Docker and compose").
+# The server runs as the unprivileged user `jaxtutor` (the non-root sandbox mode); every kernel runs as
+# the separate user `jaxtutor-kernel`, switched to by the privileged helper
+# /usr/local/lib/jaxtutor/kernel-exec (root:jaxtutor 0750, cap_setuid,cap_setgid+ep; it becomes
+# jaxtutor-kernel and nothing else). At run time the container additionally needs user namespaces for
+# bubblewrap (Docker's default seccomp and AppArmor profiles forbid them) and a cgroup subtree delegated
+# to `jaxtutor` (scripts/container-start.sh does it when the container is started as root, then drops to
+# `jaxtutor`). `jaxtutor doctor` says what is missing. NEVER BUILT OR RUN where it was written (no
+# container engine there): see docs/deployment.md ("Docker and compose").
 
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
@@ -18,7 +19,7 @@ FROM ${DEBIAN_IMAGE} AS build
 ENV DEBIAN_FRONTEND=noninteractive PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3.11 python3.11-venv ca-certificates \
+    && apt-get install -y --no-install-recommends python3.11 python3.11-venv ca-certificates gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/jaxtutor/src
 COPY pyproject.toml requirements.lock README.md ./
@@ -30,38 +31,45 @@ RUN /usr/bin/python3.11 -m venv /opt/jaxtutor/venv \
     && /opt/jaxtutor/venv/bin/python -m pip install -q --upgrade pip==26.3 \
     && /opt/jaxtutor/venv/bin/python -m pip install -q -c requirements.lock -e ".[gateway]" \
     && /opt/jaxtutor/venv/bin/python -c "import app, kernels, jax"
+# The privileged helper, compiled for the kernel user; setup-host.sh installs it and sets its capabilities
+# in the runtime stage (COPY does not reliably carry the security.capability attribute).
+RUN cc -O2 -Wall -Wextra -Werror -DKERNEL_USER='"jaxtutor-kernel"' -o /opt/jaxtutor/kernel-exec \
+        kernels/sandbox/kernel_exec.c
 
 # --- runtime ------------------------------------------------------------------------------------
 FROM ${DEBIAN_IMAGE} AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
 # python3.11: the venv's base interpreter; bubblewrap, python3-seccomp, util-linux: the kernel sandbox
-# (the packages scripts/setup-host.sh installs); curl: the HEALTHCHECK.
+# (the packages scripts/setup-host.sh installs); libcap2-bin: setcap for the helper (what setup-host.sh
+# --server-user adds); curl: the HEALTHCHECK.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3.11 bubblewrap python3-seccomp util-linux curl ca-certificates \
+    && apt-get install -y --no-install-recommends python3.11 bubblewrap python3-seccomp util-linux libcap2-bin curl ca-certificates \
     && rm -rf /var/lib/apt/lists/*
-# jaxtutor-kernel: the uid every sandboxed kernel runs as (as in scripts/setup-host.sh);
-# jaxtutor: a non-root user for the server when kernels run on a Kernel Gateway.
-RUN groupadd --system jaxtutor-kernel \
-    && useradd --system --gid jaxtutor-kernel --no-create-home --home-dir /nonexistent \
-        --shell /usr/sbin/nologin --comment "jaxtutor sandboxed kernels" jaxtutor-kernel \
-    && groupadd --system jaxtutor \
-    && useradd --system --gid jaxtutor --no-create-home --home-dir /var/lib/jaxtutor \
+# The server user (a fixed, numeric uid: USER below and Kubernetes' runAsNonRoot need one) owns its data.
+RUN groupadd --system --gid 10001 jaxtutor \
+    && useradd --system --uid 10001 --gid jaxtutor --no-create-home --home-dir /var/lib/jaxtutor \
         --shell /usr/sbin/nologin --comment "jaxtutor server" jaxtutor \
-    && install -d -m 0711 /run/jaxtutor /run/jaxtutor/k \
     && install -d -m 0755 -o jaxtutor -g jaxtutor /var/lib/jaxtutor /var/lib/jaxtutor/data
 COPY --from=build /opt/jaxtutor /opt/jaxtutor
 COPY lessons /opt/jaxtutor/src/lessons
 COPY templates /opt/jaxtutor/src/templates
 COPY static /opt/jaxtutor/src/static
+COPY scripts /opt/jaxtutor/src/scripts
 WORKDIR /opt/jaxtutor/src
+# The README's host setup: the kernel user jaxtutor-kernel, jaxtutor in its group, the helper with its file
+# capabilities, /run/jaxtutor owned by jaxtutor. The cgroup subtree can only be delegated at run time.
+RUN scripts/setup-host.sh --no-apt --no-cgroup --server-user jaxtutor --helper-from /opt/jaxtutor/kernel-exec \
+    && rm /opt/jaxtutor/kernel-exec
 ENV PATH=/opt/jaxtutor/venv/bin:$PATH \
     JAXTUTOR_DATA_DIR=/var/lib/jaxtutor/data \
     JAXTUTOR_RUNTIME_DIR=/run/jaxtutor
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8000/healthz"]
-# Root by default (see the top of this file); `docker run --user jaxtutor` with kernel_backend=gateway.
-# hadolint ignore=DL3002
-USER 0:0
-ENTRYPOINT ["jaxtutor", "serve", "--host", "0.0.0.0"]
+# jaxtutor (uid 10001); its supplementary group jaxtutor-kernel comes from the image's /etc/group.
+USER 10001
+# As jaxtutor the script just runs the command; started as root (--user 0) it first delegates the
+# container's cgroup to jaxtutor, then drops to jaxtutor. `docker run IMAGE jaxtutor doctor` replaces CMD.
+ENTRYPOINT ["/opt/jaxtutor/src/scripts/container-start.sh"]
+CMD ["jaxtutor", "serve", "--host", "0.0.0.0"]

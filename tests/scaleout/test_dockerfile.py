@@ -51,6 +51,13 @@ def test_runtime_has_the_sandbox_packages_of_setup_host() -> None:
     assert sandbox == {"bubblewrap", "python3-seccomp", "util-linux"}
     assert sandbox | {"python3.11"} <= apt_packages(stage("runtime"))
     assert "python3.11-venv" in apt_packages(stage("build"))
+    # The non-root mode's extra packages (setup-host.sh --server-user): setcap at run time, a compiler to build.
+    helper = re.search(
+        r'helper_pkgs="([^"]+)"\n\s+\[ -n "\$HELPER_FROM" \] \|\| helper_pkgs="\$helper_pkgs ([^"]+)"', SETUP_HOST
+    )
+    assert helper, "helper packages not found in setup-host.sh"
+    assert set(helper.group(1).split()) <= apt_packages(stage("runtime"))
+    assert set(helper.group(2).split()) <= apt_packages(stage("build"))
 
 
 def test_venv_is_built_like_install_sh() -> None:
@@ -68,10 +75,24 @@ def test_users_health_check_and_entrypoint() -> None:
     kernel_user = re.search(r"KERNEL_USER=\$\{JAXTUTOR_SANDBOX_USER:-([\w-]+)\}", SETUP_HOST)
     assert kernel_user and kernel_user.group(1) == Settings.model_fields["sandbox_user"].default
     runtime = stage("runtime")
-    assert f"useradd --system --gid {kernel_user.group(1)}" in runtime
-    assert "useradd --system --gid jaxtutor " in runtime  # the non-root server user (gateway mode)
+    # The README's host setup, for the non-root server user: kernel user, group, helper with capabilities.
+    assert "useradd --system --uid 10001 --gid jaxtutor " in runtime  # the server user
+    assert (
+        "scripts/setup-host.sh --no-apt --no-cgroup --server-user jaxtutor --helper-from /opt/jaxtutor/kernel-exec"
+        in runtime
+    )
+    assert 'useradd --system --gid "$KERNEL_USER"' in SETUP_HOST and "setcap cap_setuid,cap_setgid+ep" in SETUP_HOST
+    # The helper is compiled for the same kernel user, at the path the settings use.
+    assert f"-DKERNEL_USER='\"{kernel_user.group(1)}\"'" in stage("build")
+    helper = re.search(r"^HELPER=(\S+)$", SETUP_HOST, re.M)
+    assert helper and helper.group(1) == Settings.model_fields["sandbox_helper"].default
+    # The server runs as jaxtutor, never as root.
+    users = re.findall(r"^USER (\S+)$", runtime, re.M)
+    assert users == ["10001"], users  # jaxtutor
     assert re.search(r"HEALTHCHECK .*\n\s+CMD \[.*http://127\.0\.0\.1:8000/healthz", runtime)
-    assert 'ENTRYPOINT ["jaxtutor", "serve", "--host", "0.0.0.0"]' in runtime
+    assert 'ENTRYPOINT ["/opt/jaxtutor/src/scripts/container-start.sh"]' in runtime
+    assert 'CMD ["jaxtutor", "serve", "--host", "0.0.0.0"]' in runtime
+    assert (ROOT / "scripts" / "container-start.sh").stat().st_mode & 0o111
 
 
 def test_compose_uses_only_real_settings() -> None:
