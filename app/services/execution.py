@@ -271,9 +271,11 @@ class RunManager:
 
     def status(self, *, user_id: int) -> str:
         sess = self.sessions.get(user_id)
-        if sess is not None:
-            if sess.state == "starting":
-                return "starting"
-            if sess.kernel is not None:
-                return "busy" if sess.current is not None else "idle"
-        return self.kernels.recorded_status(user_id) or "none"
+        if sess is not None and sess.state == "starting":
+            return "starting"
+        if sess is not None and sess.kernel is not None and sess.current is not None:
+            return "busy"
+        recorded = self.kernels.recorded_status(user_id)  # shared kernels: as any replica left it
+        if recorded is not None:
+            return recorded
+        return "idle" if sess is not None and sess.kernel is not None else "none"

@@ -100,8 +100,12 @@ class GatewayKernel:
 
     async def ensure_attached(self, ready_timeout: float = 60.0) -> bool:
         """Connected (a connection dropped while idle is reopened with the same session id); False when the
-        kernel is gone (died, culled, deleted). Raises ``KernelStartError`` when the gateway is unreachable."""
-        if self._shut:
+        kernel is gone (died, culled, deleted: asked of the gateway, since an open connection may not have
+        heard yet). Raises ``KernelStartError`` when the gateway is unreachable."""
+        if self._shut or self.ch.lost is not None:
+            return False
+        if await self._rest.state(self.id) in ("gone", "dead"):
+            self.ch.mark_lost((Reason.KILLED, {}))
             return False
         self.ch.active = True
         try:
