@@ -94,7 +94,9 @@ def nonroot_host() -> Iterator[None]:
         _cleanup()
 
 
-def _as_server(script_args: dict[str, Any], *, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+def _as_server(
+    script_args: dict[str, Any], *, extra_env: dict[str, str] | None = None, groups: str = "--init-groups"
+) -> dict[str, Any]:
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(RUNTIME / "home"),
@@ -110,7 +112,7 @@ def _as_server(script_args: dict[str, Any], *, extra_env: dict[str, str] | None 
             "setpriv",
             f"--reuid={SERVER_USER}",
             f"--regid={SERVER_USER}",
-            "--init-groups",
+            groups,
             "--",
             KERNEL_PYTHON,
             str(REPO / "tests" / "sandbox" / "nonroot_driver.py"),
@@ -186,14 +188,35 @@ def test_unprivileged_server_runs_sandboxed_kernels(nonroot_host: None) -> None:
     assert out["cgroups_after_shutdown"] == []
 
 
-def test_doctor_names_what_is_missing(nonroot_host: None) -> None:
-    out = _as_server(
-        {"runtime_dir": str(RUNTIME), "python": KERNEL_PYTHON, "helper": "/nonexistent/kernel-exec"},
-        extra_env={"JAXTUTOR_SANDBOX_HELPER": "/nonexistent/kernel-exec", "JAXTUTOR_SANDBOX_CGROUP": "/not-delegated"},
-    )
+def _failed_checks(out: dict[str, Any]) -> dict[str, str]:
     report = out["report"]
     assert not report["ready"]
-    failed = {c["name"]: c["detail"] for c in report["checks"] if not c["ok"] and c["level"] == "error"}
+    assert "smoke test" not in {c["name"] for c in report["checks"]}
+    return {c["name"]: c["detail"] for c in report["checks"] if not c["ok"] and c["level"] == "error"}
+
+
+def test_doctor_names_what_is_missing(nonroot_host: None) -> None:
+    args = {"runtime_dir": str(RUNTIME), "python": KERNEL_PYTHON, "helper": str(HELPER)}
+    out = _as_server(
+        args,
+        extra_env={"JAXTUTOR_SANDBOX_HELPER": "/nonexistent/kernel-exec", "JAXTUTOR_SANDBOX_CGROUP": "/not-delegated"},
+    )
+    failed = _failed_checks(out)
     assert "missing" in failed["privileged helper"]
     assert "not writable" in failed["cgroup delegation"]
-    assert "smoke test" not in {c["name"] for c in report["checks"]}
+
+    # A copy of the helper without its file capabilities.
+    nocaps = HELPER_DIR / "nocaps"
+    shutil.copyfile(HELPER, nocaps)
+    shutil.chown(nocaps, "root", SERVER_USER)
+    nocaps.chmod(0o750)
+    failed = _failed_checks(_as_server(args, extra_env={"JAXTUTOR_SANDBOX_HELPER": str(nocaps)}))
+    assert set(failed) == {"privileged helper"} and "lacks the file capabilities" in failed["privileged helper"]
+
+    # A server process started without its supplementary groups cannot share the kernel directories.
+    failed = _failed_checks(_as_server(args, groups="--clear-groups"))
+    assert set(failed) == {"kernel group"}, failed
+
+    # Forcing the root mode as a non-root user is refused with the reason.
+    failed = _failed_checks(_as_server(args, extra_env={"JAXTUTOR_SANDBOX_MODE": "root"}))
+    assert set(failed) == {"root"} and "must run as root" in failed["root"]
