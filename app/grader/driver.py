@@ -87,6 +87,7 @@ class HarnessRun:
     done: bool = False
     output: str = ""
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    phase_compiles: dict[str, tuple[int, float]] = field(default_factory=dict)
 
     def data(self, name: str) -> dict[str, Any] | None:
         r = self.results.get(name)
@@ -127,6 +128,7 @@ async def run_harness(kernel: KernelHandle, plan: dict[str, Any], budgets: Phase
             run.order.append(body["name"])
             run.output = body.get("output", run.output)
             run.phase_seconds[body["name"]] = time.monotonic() - phase_started[0]
+            run.phase_compiles[body["name"]] = (int(body.get("compiles", 0)), float(body.get("compile_s", 0.0)))
             run.current_phase = None
             arm(budgets.phase_s)  # until the next phase message
         elif kind == "tamper":

@@ -314,6 +314,10 @@ def _fill(
 ) -> None:
     report.output = _clean_output(run.output)
     report.timings.update({f"phase_{k.replace(':', '_')}_s": v for k, v in run.phase_seconds.items()})
+    report.timings.update(
+        {f"phase_{k.replace(':', '_')}_compile_s": secs for k, (n, secs) in run.phase_compiles.items() if n}
+    )
+    report.timings.update({f"phase_{k.replace(':', '_')}_compiles": n for k, (n, _) in run.phase_compiles.items() if n})
     if run.tamper is not None or run.forged:
         parts: list[str] = []
         if run.tamper:

@@ -40,6 +40,9 @@ class GradeContext:
         self.compile_events: list[str] | None = None  # while recording: learner compile/trace events
         self.learner_names: set[str] = set()  # names of every function defined in the learner's file
         self.compiled: Any = None
+        self.traces = 0  # traces of the shared jit (see ``shared_jit``)
+        self.learner_compile_ms: dict[str, float] = {}  # last XLA compile time per learner function name
+        self._shared: tuple[Any, Any] | None = None
 
     # -- learner mode ----------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -85,7 +88,26 @@ class GradeContext:
         """The learner's own jit if they wrote one (with their static args), else ours."""
         if self.is_jitted(fn):
             return fn
+        if fn is self.entry:
+            return self.shared_jit()
         return self.p["jit"](fn, static_argnums=self.static)
+
+    def shared_jit(self) -> Any:
+        """Our one ``jax.jit`` of the entry function, shared by the purity, jit, retrace and program phases.
+
+        Every phase that needs the compiled function reuses the first compilation instead of compiling
+        again (a training step can take seconds to compile). ``traces`` counts its traces.
+        """
+        assert self.entry is not None
+        if self._shared is None or self._shared[0] is not self.entry:
+            inner = self.unwrapped(self.entry)
+
+            def counted(*a: Any) -> Any:
+                self.traces += 1
+                return inner(*a)
+
+            self._shared = (self.entry, self.p["jit"](counted, static_argnums=self.static))
+        return self._shared[1]
 
 
 def load_source(source: str, filename: str, modname: str, register: bool) -> types.ModuleType:
@@ -117,12 +139,15 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
     """Type, cleaned message and the learner's innermost line. Host paths are stripped."""
     line = None
     innermost_is_learner = False
-    tb = exc.__traceback__
-    while tb is not None:
-        innermost_is_learner = tb.tb_frame.f_code.co_filename == LEARNER_FILE
-        if innermost_is_learner:
-            line = tb.tb_lineno
-        tb = tb.tb_next
+    # A traced error (e.g. key reuse found in a jaxpr) carries the learner's source location on its cause.
+    for tb in (exc.__traceback__, exc.__cause__.__traceback__ if exc.__cause__ is not None else None):
+        while tb is not None:
+            innermost_is_learner = tb.tb_frame.f_code.co_filename == LEARNER_FILE
+            if innermost_is_learner:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        if line is not None:
+            break
     msg = str(exc)
     if line is None:
         m = re.search(r"submission\.py:(\d+)", msg)

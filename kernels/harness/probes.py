@@ -198,13 +198,14 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     result["nondeterministic"] = not trees_equal(outs[0], outs[1])
 
     # Prints under a fresh jit: a Python print runs at trace time only, jax.debug.print on every call.
-    count = [0]
+    if ctx.is_jitted(f):
+        # Their own jit already traced during the calls phase: a fresh jit of the body sees trace-time prints.
+        def fresh(*a: Any) -> Any:
+            return ctx.unwrapped(f)(*a)
 
-    def fresh(*a: Any) -> Any:
-        count[0] += 1
-        return ctx.unwrapped(f)(*a)
-
-    jitted = ctx.p["jit"](fresh, static_argnums=ctx.static)
+        jitted = ctx.p["jit"](fresh, static_argnums=ctx.static)
+    else:
+        jitted = ctx.shared_jit()  # its first trace: later phases reuse this compilation
     per_call = []
     jit_out = None
     result["leak"] = None
@@ -282,21 +283,11 @@ def prng(ctx: GradeContext, key_args: list[int]) -> dict[str, Any]:
             )
         ]
     result["key_args"] = key_args
-    jax.config.update("jax_debug_key_reuse", True)
-    try:
-        for mode in ("eager",):
-            fn = f
-            try:
-                ctx.call(fn, ctx.fresh_args(seed))
-            except Exception as exc:
-                info = describe_exception(exc)
-                if info["type"] == "KeyReuseError":
-                    info["mode"] = mode
-                    result["reuse"] = info
-                    break
-                result.setdefault("errors", []).append(info)
-    finally:
-        jax.config.update("jax_debug_key_reuse", False)
+    static_verdict = _static_key_reuse(ctx, f, args0)
+    if static_verdict is not None:
+        result["reuse"] = static_verdict or None
+    else:
+        _eager_key_reuse(ctx, f, seed, result)
     if key_args and len(ctx.seeds) > 1:
         try:
             other = ctx.fresh_args(ctx.seeds[1])
@@ -309,6 +300,52 @@ def prng(ctx: GradeContext, key_args: list[int]) -> dict[str, Any]:
             result.setdefault("errors", []).append(describe_exception(exc))
     _ = np
     return result
+
+
+def _static_key_reuse(ctx: GradeContext, f: Any, args: tuple[Any, ...]) -> dict[str, Any] | None:
+    """Key reuse found by tracing alone (no compilation): ``{}`` when none, the error when found, ``None``
+    when the function cannot be traced (Python control flow on values, ...) and must run eagerly.
+
+    Eager checking with ``jax_debug_key_reuse`` recompiles every operation (the flag is part of the
+    compilation cache key); the static checker applies the same per-primitive rules to the jaxpr.
+    """
+    from jax.errors import KeyReuseError
+    from jax.experimental.key_reuse._core import check_key_reuse
+
+    static = {i: a for i, a in enumerate(args) if i in ctx.static}
+    dynamic = [a for i, a in enumerate(args) if i not in ctx.static]
+
+    def closed(*dyn: Any) -> Any:
+        it = iter(dyn)
+        return f(*(static[i] if i in static else next(it) for i in range(len(args))))
+
+    try:
+        with ctx.learner():
+            check_key_reuse(closed, *dynamic)
+    except KeyReuseError as exc:
+        info = describe_exception(exc)
+        info["mode"] = "traced"
+        return info
+    except Exception:
+        return None
+    return {}
+
+
+def _eager_key_reuse(ctx: GradeContext, f: Any, seed: int, result: dict[str, Any]) -> None:
+    import jax
+
+    jax.config.update("jax_debug_key_reuse", True)
+    try:
+        ctx.call(f, ctx.fresh_args(seed))
+    except Exception as exc:
+        info = describe_exception(exc)
+        if info["type"] == "KeyReuseError":
+            info["mode"] = "eager"
+            result["reuse"] = info
+        else:
+            result.setdefault("errors", []).append(info)
+    finally:
+        jax.config.update("jax_debug_key_reuse", False)
 
 
 class _LogCapture(logging.Handler):
@@ -345,15 +382,11 @@ def retrace(ctx: GradeContext) -> dict[str, Any]:
 
     assert ctx.entry is not None
     f = ctx.entry
-    traces = [0]
-
-    def counted(*a: Any) -> Any:
-        traces[0] += 1
-        return ctx.unwrapped(f)(*a)
-
     own = ctx.is_jitted(f)
     # "As written" recompilation is measured by the calls phase (the first, realistic pass over the seeds).
-    scenarios = {"jit": f if own else ctx.p["jit"](counted, static_argnums=ctx.static)}
+    # Our jit may have been compiled for the first seed's shapes by an earlier phase: only calls after the
+    # first are judged.
+    scenarios = {"jit": f if own else ctx.shared_jit()}
     handler = _LogCapture()
     jax_logger = logging.getLogger("jax")
     jax_logger.addHandler(handler)
@@ -365,7 +398,7 @@ def retrace(ctx: GradeContext) -> dict[str, Any]:
             for seed in ctx.seeds:
                 args = ctx.fresh_args(seed)
                 ctx.compile_events = []
-                before = traces[0]
+                before = ctx.traces
                 handler.messages.clear()
                 try:
                     ctx.call(target, args)
@@ -376,7 +409,7 @@ def retrace(ctx: GradeContext) -> dict[str, Any]:
                 calls.append(
                     {
                         "signature": signature(args, ctx.static),
-                        "traces": (traces[0] - before) if (label == "jit" and not own) else events.count("trace"),
+                        "traces": (ctx.traces - before) if (label == "jit" and not own) else events.count("trace"),
                         "compiles": events.count("compile"),
                         "explanations": [
                             m for m in handler.messages if "cache miss" in m.lower() or "tracing" in m.lower()
@@ -458,7 +491,6 @@ def program(ctx: GradeContext, fn: Any, with_compile: bool = True) -> dict[str, 
 
 def vmap_probe(ctx: GradeContext, in_axes: list[Any], batch: int) -> dict[str, Any]:
     import jax
-    import jax.numpy as jnp
 
     assert ctx.entry is not None
     f = ctx.entry
@@ -482,19 +514,43 @@ def vmap_probe(ctx: GradeContext, in_axes: list[Any], batch: int) -> dict[str, A
         if ax is None:
             batched.append(arg_sets[0][i])
         else:
-            batched.append(jax.tree.map(lambda *xs, ax=ax: jnp.stack(xs, axis=ax), *[s[i] for s in arg_sets]))
+            batched.append(jax.tree.map(lambda *xs, ax=ax: _stack(xs, ax), *[s[i] for s in arg_sets]))
     per_example = []
     for s in arg_sets:
         call_args = tuple(s[i] if ax is not None else arg_sets[0][i] for i, ax in enumerate(axes))
         per_example.append(ctx.call(f, call_args))
-    expected = jax.tree.map(lambda *xs: jnp.stack(xs), *per_example)
-    got = ctx.call(jax.vmap(ctx.unwrapped(f), in_axes=axes), tuple(batched))
+    expected = jax.tree.map(lambda *xs: _stack(xs, 0), *per_example)
+    got = jit_first(ctx, jax.vmap(ctx.unwrapped(f), in_axes=axes), tuple(batched))
     return {"matches": trees_equal(got, expected, rtol=1e-4, atol=1e-5)}
+
+
+def _stack(xs: tuple[Any, ...], axis: int) -> Any:
+    """Stack on the host: eager ``jnp.stack`` would compile a program per shape."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    if all(isinstance(x, np.ndarray | np.generic | int | float | bool) for x in xs) or all(
+        isinstance(x, jax.Array) and not jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) for x in xs
+    ):
+        return jnp.asarray(np.stack([np.asarray(x) for x in xs], axis=axis))
+    return jnp.stack(xs, axis=axis)  # typed PRNG keys and anything else
+
+
+def jit_first(ctx: GradeContext, fn: Any, args: tuple[Any, ...]) -> Any:
+    """``fn(*args)`` compiled as one program (one compilation instead of one per operation); called as
+    written when it cannot be jitted (e.g. ``grad`` through Python control flow on values), so the
+    result and any error are those of the transformation itself."""
+    try:
+        return ctx.call(ctx.p["jit"](fn), args)
+    except Exception:
+        return ctx.call(fn, args)
 
 
 def grad_probe(ctx: GradeContext, fn: Any, argnums: list[int]) -> dict[str, Any]:
     import jax
     import jax.numpy as jnp
+    import numpy as np
 
     from .serialize import describe
 
@@ -509,7 +565,7 @@ def grad_probe(ctx: GradeContext, fn: Any, argnums: list[int]) -> dict[str, Any]
         return sum(jnp.sum(jnp.asarray(leaf, dtype=jnp.float32)) for leaf in jax.tree.leaves(out))
 
     g = jax.grad(scalar, argnums=tuple(range(len(argnums))))
-    grads = ctx.call(g, tuple(args[i] for i in argnums))
+    grads = jit_first(ctx, g, tuple(args[i] for i in argnums))
     leaves = jax.tree.leaves(grads)
-    finite = all(bool(jnp.all(jnp.isfinite(leaf))) for leaf in leaves)
+    finite = all(bool(np.all(np.isfinite(np.asarray(leaf)))) for leaf in leaves)
     return {"grads": describe(grads), "finite": finite}
