@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kernels.gateway.client import GatewayKernel, start_gateway_kernel
+from kernels.gateway.client import GatewayKernel, attach_gateway_kernel, start_gateway_kernel
+from kernels.gateway.rest import KernelGone, resource_env
 from kernels.launcher import kernel_env
 from kernels.outcomes import Output, Reason
 from kernels.runtime import Deadline, ExecuteOptions, KernelStartError
@@ -205,3 +206,44 @@ async def test_shutdown_frees_kernel_dir(gateway: Gateway) -> None:
     await k.shutdown()
     await asyncio.sleep(0.2)
     assert not (Path(gateway.runtime_dir) / "k" / ("g" + k.id.replace("-", "")[:12])).exists()
+
+
+async def test_attach_under_the_same_session_id(gateway: Gateway) -> None:
+    """A second process attaches to a running kernel under the recorded session id: the gateway replaces the
+    first connection, which reopens on its next use; a deleted kernel cannot be attached."""
+    limits = {"sandbox_cpus": 1.0, "sandbox_memory_mb": 512}
+    k = await start_gateway_kernel(replace(gateway.config, sandbox_options=limits), gateway.url, gateway.token)
+    other = None
+    try:
+        env = k._start_body["env"] if k._start_body else {}
+        # Enterprise Gateway's resource variables go with the start; a Kernel Gateway passes none to the kernel.
+        assert {key: env[key] for key in ("KERNEL_CPUS", "KERNEL_MEMORY_LIMIT")} == {
+            "KERNEL_CPUS": "1",
+            "KERNEL_MEMORY_LIMIT": "512Mi",
+        }
+        r = await k.execute("import os; print(sorted(k for k in os.environ if k.startswith('KERNEL_')))")
+        assert r.stdout() == "[]\n"
+        await k.execute("x = 41")
+        other = await attach_gateway_kernel(gateway.url, gateway.token, k.id, k.session_id)
+        r = await other.execute("x + 1")
+        assert r.outputs[-1].data["text/plain"] == "42"
+        r = await k.execute("x * 2")  # its connection was replaced: reopened with the same session id
+        assert r.reason is Reason.OK and r.outputs[-1].data["text/plain"] == "82" and k.reconnects >= 1
+        await other.detach()  # only the connection
+        r = await k.execute("x")
+        assert r.outputs[-1].data["text/plain"] == "41"
+    finally:
+        await k.shutdown()
+    with pytest.raises(KernelGone):
+        await attach_gateway_kernel(gateway.url, gateway.token, k.id, k.session_id)
+
+
+def test_resource_env_from_sandbox_limits() -> None:
+    env = resource_env({"sandbox_cpus": 1.5, "sandbox_memory_mb": 2048})
+    assert env == {
+        "KERNEL_CPUS": "1.5",
+        "KERNEL_CPUS_LIMIT": "1.5",
+        "KERNEL_MEMORY": "2048Mi",
+        "KERNEL_MEMORY_LIMIT": "2048Mi",
+    }
+    assert resource_env({}, gpus=1) == {"KERNEL_GPUS": "1", "KERNEL_GPUS_LIMIT": "1"}
