@@ -110,16 +110,21 @@ if [ "$NONROOT" = 1 ]; then
     esac
 
     # The privileged helper: runs a command as the kernel user, usable only by the server's group.
-    tmp=$(mktemp -d)
-    trap 'rm -rf "$tmp"' EXIT
-    if [ -n "$HELPER_FROM" ]; then
-        cp "$HELPER_FROM" "$tmp/kernel-exec"
-    else
-        cc -O2 -Wall -Wextra -Werror -DKERNEL_USER="\"$KERNEL_USER\"" -o "$tmp/kernel-exec" \
-            "$HERE/../kernels/sandbox/kernel_exec.c"
+    # Rebuilt only when missing or older than its source (re-runs at boot need no compiler).
+    SRC="$HERE/../kernels/sandbox/kernel_exec.c"
+    if [ -n "$HELPER_FROM" ] || [ ! -f "$HELPER" ] || [ "$SRC" -nt "$HELPER" ]; then
+        tmp=$(mktemp -d)
+        trap 'rm -rf "$tmp"' EXIT
+        if [ -n "$HELPER_FROM" ]; then
+            cp "$HELPER_FROM" "$tmp/kernel-exec"
+        else
+            cc -O2 -Wall -Wextra -Werror -DKERNEL_USER="\"$KERNEL_USER\"" -o "$tmp/kernel-exec" "$SRC"
+        fi
+        install -d -m 0755 "$(dirname "$HELPER")"
+        install -o root -g "$SERVER_GROUP" -m 0750 "$tmp/kernel-exec" "$HELPER"
     fi
-    install -d -m 0755 "$(dirname "$HELPER")"
-    install -o root -g "$SERVER_GROUP" -m 0750 "$tmp/kernel-exec" "$HELPER"
+    chown "root:$SERVER_GROUP" "$HELPER"
+    chmod 0750 "$HELPER"
     setcap cap_setuid,cap_setgid+ep "$HELPER"
 
     if [ "$DO_CGROUP" = 1 ]; then
