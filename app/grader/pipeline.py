@@ -15,14 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
-from app.grader.checks import compile as compile_checks
-from app.grader.checks import correctness, prng, program, purity, speedup, transforms
-from app.grader.checks.base import Evidence
 from app.grader.driver import HarnessRun, PhaseBudgets, harness_digest, run_harness
-from app.grader.explain import explain
 from app.grader.kernel_source import KernelSource, default_source
-from app.grader.report import CheckResult, Report
-from app.lessons.model import CHECK_NAMES, Lesson
+from app.grader.report import Report
+from app.grader.verdicts import fill_report
+from app.lessons.model import Lesson
 from kernels.launcher import KernelConfig
 from kernels.pool import PoolFull
 from kernels.runtime import KernelHandle, KernelStartError
@@ -233,7 +230,7 @@ async def grade_lesson(lesson: Lesson, code: str, settings: Settings, source: Ke
     finally:
         await src.release(kernel)
     report.timings["grading_s"] = time.monotonic() - t0
-    _fill(report, run, _check_cfgs(lesson), ref, tuple(lesson.meta.static_argnums), report_only_speedup=False)
+    fill_report(report, run, _check_cfgs(lesson), ref, tuple(lesson.meta.static_argnums), report_only_speedup=False)
     report.timings["total_s"] = time.monotonic() - started
     return report
 
@@ -297,179 +294,6 @@ async def grade_free_code(
     if "reference" in names:
         ref = {name.removeprefix("ref:"): run.data(name) for name in run.order if name.startswith("ref:")}
         ref = {k: v for k, v in ref.items() if v is not None}  # empty: defined, but its phases did not run
-    _fill(report, run, checks, ref, static_argnums, report_only_speedup=min_speedup is None)
+    fill_report(report, run, checks, ref, static_argnums, report_only_speedup=min_speedup is None)
     report.timings["total_s"] = time.monotonic() - started
     return report
-
-
-# -- verdicts ------------------------------------------------------------------------------------------
-def _fill(
-    report: Report,
-    run: HarnessRun,
-    checks: dict[str, dict[str, Any]],
-    ref: dict[str, Any] | None,
-    static: tuple[int, ...],
-    *,
-    report_only_speedup: bool,
-) -> None:
-    report.output = _clean_output(run.output)
-    report.timings.update({f"phase_{k.replace(':', '_')}_s": v for k, v in run.phase_seconds.items()})
-    report.timings.update(
-        {f"phase_{k.replace(':', '_')}_compile_s": secs for k, (n, secs) in run.phase_compiles.items() if n}
-    )
-    report.timings.update({f"phase_{k.replace(':', '_')}_compiles": n for k, (n, _) in run.phase_compiles.items() if n})
-    if run.tamper is not None or run.forged:
-        parts: list[str] = []
-        if run.tamper:
-            parts += [f"changed `{c}`" for c in run.tamper.get("changed", [])[:3]]
-            parts += list(run.tamper.get("blocked", []))[:3]
-        if run.forged:
-            parts.append("sent messages pretending to come from the grader")
-        report.error = (
-            "Grading stopped: your code interfered with the grader (" + "; ".join(parts) + "). "
-            "Submissions must not monkeypatch jax/time/builtins, inspect frames, or fake results."
-        )
-        _all_error(report, checks, "Not graded: the grader detected tampering.")
-        return
-    if run.died is not None:
-        phase = run.current_phase or "start-up"
-        report.error = f"The kernel died while grading ({phase}): {run.died[1]}"
-        _all_error(report, checks, f"Not graded: the kernel died ({run.died[0].value}).")
-        return
-    load_err = run.error("load")
-    load = run.data("load") or {}
-    if run.timed_out_phase in ("load", "startup"):
-        report.error = "Loading your code took longer than the time limit (an infinite loop at module level?)."
-        _all_error(report, checks, "Not graded: the code did not load.")
-        return
-    if load_err is not None:
-        what, fix = explain(load_err)
-        if load_err["type"] == "SyntaxError":
-            caret = " " * max(0, (load_err.get("offset") or 1) - 1) + "^"
-            report.error = (
-                f"Syntax error on line {load_err.get('line')}: {load_err['message']}\n"
-                f"    {load_err.get('text', '')}\n    {caret}"
-            )
-        else:
-            loc = f" (line {load_err['line']})" if load_err.get("line") else ""
-            report.error = f"Your code failed while loading{loc}: {what}. Fix: {fix}."
-        _all_error(report, checks, "Not graded: the code did not load.")
-        return
-    if "load" in run.results and not load.get("entry_found"):
-        report.error = "Your code does not define the function the task asks for (check its name)."
-        _all_error(report, checks, "Not graded: the function is missing.")
-        return
-    if "load" in run.results and not load.get("entry_callable", True):
-        report.error = "The name the task asks for is not a function."
-        _all_error(report, checks, "Not graded: the function is missing.")
-        return
-    if load.get("example_args_found") is False:
-        report.error = "Your file must define `example_args(seed=0)` returning a tuple of arguments."
-        _all_error(report, checks, "Not graded: no example arguments.")
-        return
-    escape = _base_exception(run)
-    if escape is not None:
-        loc = f" on line {escape['line']}" if escape.get("line") else ""
-        report.error = (
-            f"Grading stopped: your code raised {escape['type']}{loc}, which would stop the grader "
-            "itself (sys.exit(), exit(), KeyboardInterrupt or another BaseException). Return a value "
-            "or raise an ordinary Exception instead."
-        )
-        _all_error(report, checks, "Not graded: the code tried to stop the grader.")
-        return
-    calls_problem, jit_problem = _prerequisites(run)
-    for name in CHECK_NAMES:
-        if name not in checks:
-            continue
-        blocker = None
-        if name != "correctness" and calls_problem:
-            blocker = calls_problem
-        elif name in ("vectorization", "structure") and jit_problem:
-            blocker = jit_problem
-        if blocker:
-            report.checks.append(
-                CheckResult(name=name, status="skip", message=blocker, weight=float(checks[name].get("weight", 1.0)))
-            )
-            continue
-        ev = Evidence(cfg=checks[name], sub=run, ref=ref, static_argnums=static)
-        report.checks.append(_evaluate(name, ev, report_only_speedup))
-    if not run.done and not run.timed_out_phase:
-        report.error = "Grading did not finish."
-
-
-def _base_exception(run: HarnessRun) -> dict[str, Any] | None:
-    for name in run.order:
-        err = run.error(name)
-        if err and err.get("base_exception"):
-            return err
-    for call in (run.data("calls") or {}).get("calls", []):
-        if call.get("error", {}).get("base_exception"):
-            return dict(call["error"])
-    return None
-
-
-def _prerequisites(run: HarnessRun) -> tuple[str | None, str | None]:
-    """Why checks that need a working call (or a working jit) cannot be judged, in plain words."""
-    from app.grader.explain import sentence
-
-    calls_problem = None
-    if run.timed_out_phase == "calls":
-        calls_problem = (
-            "Not checked: calling your function took longer than the time limit (an infinite loop, "
-            "or a very slow Python loop)."
-        )
-    for call in (run.data("calls") or {}).get("calls", []):
-        if "arity_error" in call:
-            calls_problem = (
-                f"Not checked: your function cannot be called with the {call['n_args']} argument(s) "
-                f"the task passes ({call['arity_error']})."
-            )
-        elif "error" in call:
-            calls_problem = "Not checked: " + sentence(call["error"], prefix="calling your function raised an error. ")
-        if calls_problem:
-            break
-    jit_problem = None
-    jit_err = run.error("jit")
-    if run.timed_out_phase == "jit":
-        jit_problem = "Not checked: your function did not compile under jax.jit within the time limit."
-    elif jit_err is not None:
-        jit_problem = "Not checked: your function must work under jax.jit first (see the jit check)."
-    return calls_problem, jit_problem
-
-
-def _evaluate(name: str, ev: Evidence, report_only_speedup: bool) -> CheckResult:
-    if name == "correctness":
-        return correctness.evaluate(ev)
-    if name == "purity":
-        return purity.evaluate(ev)
-    if name == "prng":
-        return prng.evaluate(ev)
-    if name == "jit":
-        return compile_checks.evaluate_jit(ev)
-    if name == "retrace":
-        return compile_checks.evaluate_retrace(ev)
-    if name == "vectorization":
-        return program.evaluate_vectorization(ev)
-    if name == "structure":
-        return program.evaluate_structure(ev)
-    if name == "vmap":
-        return transforms.evaluate_vmap(ev)
-    if name == "grad":
-        return transforms.evaluate_grad(ev)
-    return speedup.evaluate(ev, report_only=report_only_speedup)
-
-
-def _all_error(report: Report, checks: dict[str, dict[str, Any]], message: str) -> None:
-    for name in CHECK_NAMES:
-        if name in checks:
-            report.checks.append(
-                CheckResult(name=name, status="error", message=message, weight=float(checks[name].get("weight", 1.0)))
-            )
-
-
-def _clean_output(text: str) -> str:
-    import re
-
-    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text or "")
-    text = re.sub(r"(/[\w.\-]+)+/([\w.\-]+)", r"\2", text)
-    return text[-2000:]
