@@ -5,8 +5,10 @@
 Prints, per bundled lesson, the latency of grading its solution:
 - from a pre-started kernel (a warm kernel is started first and not timed), p50/p95;
 - from a cold start (kernel start included), p50/p95;
+with the number of XLA compilations the grading kernel performed (where grading time goes);
 then verdict stability: each solution graded ``--stability`` times while a second process keeps one
-core busy; the verdict (overall status + each check's status) must be identical every time.
+core busy, with kernels from a warm pool as the server does; the verdict (overall status + each check's
+status) must be identical every time. ``--repeat 0`` skips the latency part.
 Reference records are computed once up front (they are cached per lesson version in production).
 """
 
@@ -23,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
-from app.grader.kernel_source import ColdKernels
+from app.grader.kernel_source import ColdKernels, PooledKernels
 from app.grader.pipeline import grade_lesson, kernel_config, reference_record
 from app.lessons import load_catalog
 from kernels.launcher import KernelConfig, start_kernel
+from kernels.pool import KernelPool, PoolLimits
 from kernels.runtime import KernelHandle
 
 
@@ -62,20 +65,32 @@ async def main(args: argparse.Namespace) -> int:
     wanted = args.lessons.split(",") if args.lessons else []
     lessons = [lesson for lesson in catalog.ordered() if not wanted or lesson.id in wanted]
     cold = ColdKernels()
-    print(f"{'lesson':<34} {'warm p50':>9} {'warm p95':>9} {'cold p50':>9} {'cold p95':>9}  verdict")
+    for lesson in lessons:
+        await reference_record(lesson, settings, cold)
+    if args.repeat > 0:
+        await _latency(args, settings, lessons)
+    if args.stability:
+        await _stability(args, settings, lessons)
+    return 0
+
+
+async def _latency(args: argparse.Namespace, settings: Settings, lessons: list[Any]) -> None:
+    cold = ColdKernels()
+    print(f"{'lesson':<34} {'warm p50':>9} {'warm p95':>9} {'cold p50':>9} {'cold p95':>9} compiles  verdict")
     all_warm: list[float] = []
     all_cold: list[float] = []
     for lesson in lessons:
-        await reference_record(lesson, settings, cold)
         warm_t: list[float] = []
         cold_t: list[float] = []
         verdict = ""
+        compiles = 0
         for _ in range(args.repeat):
             kernel = await start_kernel(kernel_config(settings, device_count=lesson.meta.kernel.device_count))
             t0 = time.perf_counter()
             report = await grade_lesson(lesson, lesson.solution, settings, PrestartedKernels(kernel))
             warm_t.append(time.perf_counter() - t0)
             verdict = report.status
+            compiles = int(sum(v for k, v in report.timings.items() if k.endswith("_compiles")))
             t0 = time.perf_counter()
             await grade_lesson(lesson, lesson.solution, settings, cold)
             cold_t.append(time.perf_counter() - t0)
@@ -83,36 +98,45 @@ async def main(args: argparse.Namespace) -> int:
         all_cold += cold_t
         print(
             f"{lesson.id:<34} {statistics.median(warm_t):9.2f} {_pct(warm_t, 0.95):9.2f} "
-            f"{statistics.median(cold_t):9.2f} {_pct(cold_t, 0.95):9.2f}  {verdict}"
+            f"{statistics.median(cold_t):9.2f} {_pct(cold_t, 0.95):9.2f} {compiles:8d}  {verdict}"
         )
     print(
         f"{'ALL (seconds)':<34} {statistics.median(all_warm):9.2f} {_pct(all_warm, 0.95):9.2f} "
         f"{statistics.median(all_cold):9.2f} {_pct(all_cold, 0.95):9.2f}"
     )
 
-    if args.stability:
-        stop = multiprocessing.Event()
-        burner = multiprocessing.Process(target=_burn, args=(stop,), daemon=True)
-        burner.start()
-        unstable = 0
-        try:
-            for lesson in lessons:
-                verdicts = []
-                for _ in range(args.stability):
-                    report = await grade_lesson(lesson, lesson.solution, settings, cold)
-                    verdicts.append((report.status, tuple((c.name, c.status) for c in report.checks)))
-                distinct = len(set(verdicts))
-                same = max(verdicts.count(v) for v in set(verdicts))
-                unstable += distinct > 1
-                print(
-                    f"stability {lesson.id:<34} {same}/{len(verdicts)} identical verdicts"
-                    + ("" if distinct == 1 else f"  VARIED: {sorted(set(verdicts))}")
-                )
-        finally:
-            stop.set()
-            burner.join(timeout=5)
-        print(f"stability: {len(lessons) - unstable}/{len(lessons)} lessons gave identical verdicts under load")
-    return 0
+
+async def _stability(args: argparse.Namespace, settings: Settings, lessons: list[Any]) -> None:
+    pool = KernelPool(kernel_config(settings), PoolLimits(warm_per_profile=1, max_per_owner=4))
+    await pool.start()
+    source = PooledKernels(pool)
+    stop = multiprocessing.Event()
+    burner = multiprocessing.Process(target=_burn, args=(stop,), daemon=True)
+    burner.start()
+    unstable = 0
+    t_start = time.perf_counter()
+    try:
+        for lesson in lessons:
+            verdicts = []
+            for _ in range(args.stability):
+                report = await grade_lesson(lesson, lesson.solution, settings, source)
+                verdicts.append((report.status, tuple((c.name, c.status) for c in report.checks)))
+            distinct = len(set(verdicts))
+            same = max(verdicts.count(v) for v in set(verdicts))
+            unstable += distinct > 1
+            print(
+                f"stability {lesson.id:<34} {same}/{len(verdicts)} identical verdicts"
+                + ("" if distinct == 1 else f"  VARIED: {sorted(set(verdicts))}"),
+                flush=True,
+            )
+    finally:
+        stop.set()
+        burner.join(timeout=5)
+        await pool.close()
+    print(
+        f"stability: {len(lessons) - unstable}/{len(lessons)} lessons gave identical verdicts under load "
+        f"({len(lessons) * args.stability} gradings in {time.perf_counter() - t_start:.0f} s)"
+    )
 
 
 if __name__ == "__main__":
