@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     kernel_max_message_bytes: int = Field(64 << 20, description="Largest message accepted from a kernel.")
     run_timeout_s: float = Field(30.0, description="Wall time of one Run (cell) before it is interrupted.")
     run_output_limit_chars: int = Field(200_000, description="Output characters kept per Run.")
+    run_retention_s: float = Field(
+        3600.0,
+        ge=60,
+        description="A finished Run's output stays in the database (run_record, where any replica's polls "
+        "read it) this many seconds; older Runs are deleted by every replica's idle sweep.",
+    )
 
     # --- sandbox limits (read by kernels.sandbox) ------------------------------------------------
     sandbox_user: str = Field("jaxtutor-kernel", description="Unprivileged host user that kernels run as.")

@@ -192,3 +192,41 @@ class RunKernel(SQLModel, table=True):
     run_until: datetime | None = _opt_ts()
     created_at: datetime = _ts()
     last_used_at: datetime = _ts()
+
+
+# --- learners' Runs, readable from every replica (app.services.run_records) -----------------------
+class RunStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for the kernel (starting it, or attaching)
+    RUNNING = "running"
+    DONE = "done"  # ran to the end (output possibly cut at the limit)
+    ERROR = "error"  # raised, the kernel died or could not start, or the server running it stopped
+    INTERRUPTED = "interrupted"  # interrupted by the learner, or cancelled by a restart
+    TIMEOUT = "timeout"  # stopped at run_timeout_s
+
+
+class RunRecord(SQLModel, table=True):
+    """One Run (a cell executed in the learner's Run kernel), so that any replica can serve its polls.
+
+    The replica executing it (``replica``) appends its outputs in batches: ``output`` holds them as JSON
+    lines (``output_count`` of them, ``output_chars`` characters counted as ``run_output_limit_chars``
+    counts them, ``truncated`` once that limit cut some). ``reason``, ``message``, ``duration_s`` and
+    ``traceback_json`` are the outcome, set with ``finished_at``. Finished rows are deleted
+    ``run_retention_s`` after they finish."""
+
+    __tablename__ = "run_record"
+
+    id: str = Field(primary_key=True, max_length=32)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    replica: str = Field(max_length=128)
+    status: str = Field(default=RunStatus.QUEUED.value, max_length=20)
+    reason: str | None = Field(default=None, max_length=32)
+    message: str = Field(default="", sa_column=Column(Text, nullable=False))
+    duration_s: float | None = None
+    traceback_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    output: str = Field(default="", sa_column=Column(Text, nullable=False))
+    output_count: int = 0
+    output_chars: int = 0
+    truncated: bool = False
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))

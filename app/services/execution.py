@@ -6,7 +6,8 @@ the local warm pool, or the Kernel Gateway when ``kernel_backend = "gateway"``; 
 kernel a learner's Run uses, and the record of it that every replica on the database shares, is
 ``app.services.session_kernels``: with the gateway a learner's kernel is shared by all replicas, with local
 kernels a Run on another replica starts afresh and says so. One Run at a time per learner, across replicas.
-Run output stays in the memory of the replica that ran it: a Run is polled where it was started.
+A Run's outputs and outcome go to its in-memory ``Run`` (polls on this replica read it) and, in batches, to
+its ``run_record`` row (``app.services.run_recorder``): a poll that reaches another replica reads the row.
 Learner code only ever runs inside a kernel; nothing here executes it.
 """
 
@@ -19,8 +20,11 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from app.models import RunStatus, utcnow
+from app.services import run_records
 from app.services.kernel_providers import (
     CapacityError,
     GatewayKernelProvider,
@@ -32,8 +36,9 @@ from app.services.kernel_providers import (
     session_kernel_config,
 )
 from app.services.run_kernels import KernelRecord
+from app.services.run_recorder import RunRecorder
 from app.services.session_kernels import RUN_LEASE_S, SessionKernels
-from kernels.outcomes import ExecutionResult, Output, Reason
+from kernels.outcomes import ErrorInfo, ExecutionResult, Output, Reason
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -56,7 +61,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-RUNS_KEPT_PER_LEARNER = 4
+RUNS_KEPT_PER_LEARNER = 4  # in memory; older Runs are read from the database
+STALE_RUN_S = 2 * RUN_LEASE_S  # an unfinished Run whose replica wrote nothing this long: that replica died
+NOTICE_ABANDONED = "The server running this code stopped; the output above is all it sent."
 
 
 class RunBusyError(RuntimeError):
@@ -136,6 +143,18 @@ class RunManager:
                 await self.cull_idle()
             except Exception:
                 log.exception("culling idle kernels failed")
+            try:
+                self.prune_runs()
+            except Exception:
+                log.exception("pruning old runs failed")
+
+    def prune_runs(self) -> int:
+        """Delete the recorded Runs older than ``run_retention_s`` (any replica's)."""
+        if self.engine is None:
+            return 0
+        before = utcnow() - timedelta(seconds=self.settings.run_retention_s)
+        with self.kernels._db() as db:
+            return run_records.prune(session=db, before=before)
 
     async def cull_idle(self) -> int:
         return await self.kernels.cull(list(self.sessions.values()))
@@ -162,30 +181,48 @@ class RunManager:
             raise RunBusyError(
                 "Your code is still running (started in another window). Interrupt it or wait for it to finish."
             )
+        recorder = RunRecorder(
+            run_id=run.id,
+            user_id=user_id,
+            outputs=run.outputs,
+            limit=self.settings.run_output_limit_chars,
+            engine=self.engine,
+            replica=self.kernels.replica,
+        )
+        try:
+            recorder.create()
+        except BaseException:
+            if claim is not None:
+                self.kernels.release(claim, run.id)
+            raise
         sess.runs[run.id] = run
         while len(sess.runs) > RUNS_KEPT_PER_LEARNER:
             sess.runs.popitem(last=False)
         sess.current = run
         sess.last_used = time.monotonic()
-        run.task = asyncio.create_task(self._execute(sess, run, code, claim), name=f"jaxtutor-run-{run.id}")
+        run.task = asyncio.create_task(self._execute(sess, run, code, claim, recorder), name=f"jaxtutor-run-{run.id}")
         return run
 
-    async def _renew(self, claim: KernelRecord, run_id: str) -> None:
+    async def _renew(self, claim: KernelRecord, run_id: str, recorder: RunRecorder) -> None:
         while True:
             await asyncio.sleep(RUN_LEASE_S / 3)
             try:
                 self.kernels.renew(claim, run_id)
             except Exception:
                 log.exception("renewing a run lease failed")
+            recorder.heartbeat()
 
-    async def _execute(self, sess: KernelSession, run: Run, code: str, claim: KernelRecord | None) -> None:
+    async def _execute(
+        self, sess: KernelSession, run: Run, code: str, claim: KernelRecord | None, recorder: RunRecorder
+    ) -> None:
         from kernels.runtime import ExecuteOptions
 
-        renewer = None if claim is None else asyncio.create_task(self._renew(claim, run.id))
+        renewer = None if claim is None else asyncio.create_task(self._renew(claim, run.id, recorder))
+        cancelled = False
 
         def notice(text: str) -> None:
             run.notice = text
-            run.outputs.append(Output(kind="stream", name="stderr", text=text + "\n"))
+            recorder.add(Output(kind="stream", name="stderr", text=text + "\n"))
 
         try:
             async with sess.lock:
@@ -203,14 +240,11 @@ class RunManager:
                     return
                 run.status = "running"
                 sess.state = "busy"
-
-                def on_output(out: Output) -> None:
-                    run.outputs.append(out)
-
+                recorder.running()
                 options = ExecuteOptions(
                     timeout=self.settings.run_timeout_s,
                     output_limit=self.settings.run_output_limit_chars,
-                    on_output=on_output,
+                    on_output=recorder.add,
                 )
                 result = await kernel.execute(code, options)
                 run.result = result
@@ -221,6 +255,7 @@ class RunManager:
                     sess.state = "idle"
         except asyncio.CancelledError:
             run.message = run.message or "The run was cancelled."
+            cancelled = True
             raise
         except Exception as exc:  # a bug of ours or a lost kernel: tell the learner, keep serving
             log.exception("run failed")
@@ -229,6 +264,7 @@ class RunManager:
         finally:
             if renewer is not None:
                 renewer.cancel()
+            self._record_outcome(run, recorder, cancelled)  # before the lease goes: see poll()
             if claim is not None:
                 self.kernels.release(claim, run.id)
             run.status = "done"
@@ -240,12 +276,37 @@ class RunManager:
         sess = self.sessions.get(user_id)
         return None if sess is None else sess.runs.get(run_id)
 
+    def _record_outcome(self, run: Run, recorder: RunRecorder, cancelled: bool) -> None:
+        result = run.result
+        if result is None:
+            status = RunStatus.INTERRUPTED if cancelled else RunStatus.ERROR
+            recorder.finish(status.value, run.message)
+            return
+        recorder.finish(
+            run_status(result, self.settings.run_timeout_s).value,
+            run.message,
+            reason=result.reason.value,
+            duration_s=result.duration_s,
+            traceback=run.traceback,
+        )
+
     def poll(self, *, user_id: int, run_id: str, since: int) -> tuple[Run, list[Output]] | None:
+        """The Run and its outputs from index ``since`` on: from memory when this replica runs (or ran) it,
+        else from its ``run_record`` row (another replica's Run, or one no longer kept in memory)."""
         run = self.get_run(user_id=user_id, run_id=run_id)
-        if run is None:
+        if run is not None:
+            since = max(0, min(since, len(run.outputs)))
+            return run, run.outputs[since:]
+        if self.engine is None:
             return None
-        since = max(0, min(since, len(run.outputs)))
-        return run, run.outputs[since:]
+        with self.kernels._db() as db:
+            snap = run_records.get(session=db, user_id=user_id, run_id=run_id, since=since)
+            if snap is not None and not snap.finished and snap.updated_at < utcnow() - timedelta(seconds=STALE_RUN_S):
+                # Its replica stopped writing (heartbeats come every few seconds): it died mid-Run.
+                stale_before = utcnow() - timedelta(seconds=STALE_RUN_S)
+                run_records.abandon(session=db, run_id=run_id, stale_before=stale_before, message=NOTICE_ABANDONED)
+                snap = run_records.get(session=db, user_id=user_id, run_id=run_id, since=since)
+        return None if snap is None else (run_from_snapshot(snap), snap.outputs)
 
     # -- kernel controls ------------------------------------------------------------------------
     async def interrupt(self, *, user_id: int) -> str:
@@ -279,3 +340,29 @@ class RunManager:
         if recorded is not None:
             return recorded
         return "idle" if sess is not None and sess.kernel is not None else "none"
+
+
+def run_status(result: ExecutionResult, timeout_s: float) -> RunStatus:
+    """The recorded status of a Run that ended with ``result``."""
+    if result.ok:
+        return RunStatus.DONE
+    if result.reason is Reason.TIMEOUT or (result.reason is Reason.KILLED and result.duration_s >= timeout_s):
+        return RunStatus.TIMEOUT  # interrupted at the deadline (KILLED: and then stopped)
+    if result.reason is Reason.RAISED and result.error is not None and result.error.ename == "KeyboardInterrupt":
+        return RunStatus.INTERRUPTED
+    return RunStatus.ERROR
+
+
+def run_from_snapshot(snap: run_records.RunSnapshot) -> Run:
+    """A recorded Run in the shape the templates read (its outputs are passed alongside)."""
+    status = {RunStatus.QUEUED.value: "starting", RunStatus.RUNNING.value: "running"}.get(snap.status, "done")
+    run = Run(id=snap.id, user_id=snap.user_id, status=status, message=snap.message)
+    if snap.finished and snap.reason is not None:
+        run.result = ExecutionResult(
+            reason=Reason(snap.reason),
+            message=snap.message,
+            error=ErrorInfo("", "", snap.traceback) if snap.traceback else None,
+            truncated=snap.truncated,
+            duration_s=snap.duration_s or 0.0,
+        )
+    return run

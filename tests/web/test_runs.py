@@ -56,9 +56,7 @@ async def test_errors_show_clean_traceback(client: httpx.AsyncClient, app: FastA
     assert "ValueError: bad &lt;value&gt;" in out and "Traceback line" in out and "\x1b" not in out
 
 
-async def test_busy_interrupt_and_restart(
-    client: httpx.AsyncClient, app: FastAPI, provider: FakeProvider
-) -> None:
+async def test_busy_interrupt_and_restart(client: httpx.AsyncClient, app: FastAPI, provider: FakeProvider) -> None:
     make_user(app, "alice")
     await login(client)
     first = await _run(client, "SLEEP")
@@ -79,9 +77,7 @@ async def test_busy_interrupt_and_restart(
     assert len(provider.kernels) == 2
 
 
-async def test_run_needs_login_csrf_and_limits(
-    client: httpx.AsyncClient, app: FastAPI, settings: Settings
-) -> None:
+async def test_run_needs_login_csrf_and_limits(client: httpx.AsyncClient, app: FastAPI, settings: Settings) -> None:
     r = await client.post("/runs", data={"code": "1"}, headers={"HX-Request": "true"})
     assert r.status_code == 403  # CSRF is checked before anything else
     r = await _run(client, "1")
@@ -94,9 +90,7 @@ async def test_run_needs_login_csrf_and_limits(
     assert (await _run(client, "1")).status_code == 429
 
 
-async def test_kernels_are_capped_and_culled(
-    client: httpx.AsyncClient, app: FastAPI, settings: Settings
-) -> None:
+async def test_kernels_are_capped_and_culled(client: httpx.AsyncClient, app: FastAPI, settings: Settings) -> None:
     settings.max_session_kernels = 1
     make_user(app, "alice")
     make_user(app, "bob")
@@ -108,3 +102,33 @@ async def test_kernels_are_capped_and_culled(
     await asyncio.sleep(0.01)
     assert await app.state.runs.cull_idle() == 1
     assert (await _run(client, "1")).status_code == 200
+
+
+async def test_a_run_is_polled_from_the_database_where_it_is_not_in_memory(
+    client: httpx.AsyncClient, app: FastAPI, provider: FakeProvider
+) -> None:
+    make_user(app, "alice")
+    make_user(app, "bob")
+    await login(client)
+    first = await _run(client, "SLEEP")
+    url = next_poll(first.text)
+    assert url is not None
+    for _ in range(100):
+        if provider.kernels and provider.kernels[0].busy:
+            break
+        await asyncio.sleep(0.01)
+    runs = app.state.runs
+    kept = dict(runs.sessions)
+    runs.sessions.clear()  # as on another replica: nothing of this Run in memory
+    await asyncio.sleep(0.3)  # the first output batch is written at once
+    r = await client.get(url, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "sleeping" in r.text and "Running" in r.text
+    runs.sessions.update(kept)
+    await client.post("/kernel/interrupt", headers=await htmx(client))
+    await _follow(client, first.text)
+    runs.sessions.clear()
+    r = await client.get(url, headers={"HX-Request": "true"})  # from the start: all of it, and the end
+    assert r.status_code == 200 and "sleeping" in r.text and "interrupted" in r.text and "run-done" in r.text
+    assert next_poll(r.text) is None
+    await login(client, "bob")
+    assert (await client.get(url, headers={"HX-Request": "true"})).status_code == 404  # alice's Run
