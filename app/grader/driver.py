@@ -22,7 +22,18 @@ from kernels.harness.channel import MIME, sign
 from kernels.outcomes import Output, Reason
 from kernels.runtime import Deadline, ExecuteOptions, KernelHandle
 
-HARNESS_MODULES = ("guard", "channel", "serialize", "context", "probes", "timing", "run")
+HARNESS_MODULES = (
+    "guard",
+    "channel",
+    "serialize",
+    "context",
+    "probes",
+    "purity",
+    "program",
+    "transforms",
+    "timing",
+    "run",
+)
 
 
 def harness_sources() -> dict[str, str]:

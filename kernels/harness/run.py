@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import context, probes, timing
+from . import context, probes, program, purity, timing, transforms
 from .channel import Channel, take_key
 from .context import GradeContext, code_names, describe_exception, load_source
 from .guard import LEARNER_FILE, Guard, changed_attributes, fingerprint_modules
@@ -116,7 +116,7 @@ def _phases(plan: dict[str, Any]) -> list[tuple[str, Any]]:
         out += _reference_phases(plan, prefix="")
         return out
     if "purity" in checks:
-        out.append(("purity", probes.purity))
+        out.append(("purity", purity.purity))
     if "prng" in checks:
         out.append(("prng", lambda c: probes.prng(c, list(checks["prng"].get("key_args", [])))))
     if checks.keys() & {"jit", "retrace", "vectorization", "structure", "speedup", "vmap", "grad"}:
@@ -124,14 +124,14 @@ def _phases(plan: dict[str, Any]) -> list[tuple[str, Any]]:
     if "retrace" in checks:
         out.append(("retrace", probes.retrace))
     if checks.keys() & {"vectorization", "structure"}:
-        out.append(("program", lambda c: probes.program(c, c.entry)))
+        out.append(("program", lambda c: program.program(c, c.entry)))
     if "structure" in checks and checks["structure"].get("max_temp_ratio"):
         out.append(("baseline_program", _baseline_program))
     if "vmap" in checks:
         cfg = checks["vmap"]
-        out.append(("vmap", lambda c: probes.vmap_probe(c, cfg.get("in_axes", []), int(cfg.get("batch", 3)))))
+        out.append(("vmap", lambda c: transforms.vmap_probe(c, cfg.get("in_axes", []), int(cfg.get("batch", 3)))))
     if "grad" in checks:
-        out.append(("grad", lambda c: probes.grad_probe(c, c.entry, list(checks["grad"].get("argnums", [0])))))
+        out.append(("grad", lambda c: transforms.grad_probe(c, c.entry, list(checks["grad"].get("argnums", [0])))))
     if "speedup" in checks:
         out.append(("speedup", _speedup))
     if plan.get("reference_in_module"):
@@ -147,12 +147,12 @@ def _reference_phases(plan: dict[str, Any], prefix: str) -> list[tuple[str, Any]
     if "retrace" in checks:
         out.append((prefix + "retrace", probes.retrace))
     if "vectorization" in checks:
-        out.append((prefix + "program", lambda c: probes.program(c, c.entry, with_compile=False)))
+        out.append((prefix + "program", lambda c: program.program(c, c.entry, with_compile=False)))
     if "grad" in checks:
         out.append(
             (
                 prefix + "grad",
-                lambda c: probes.grad_probe(c, c.entry, list(checks["grad"].get("argnums", [0]))),
+                lambda c: transforms.grad_probe(c, c.entry, list(checks["grad"].get("argnums", [0]))),
             )
         )
     return out
@@ -269,7 +269,7 @@ def _jit(ctx: GradeContext) -> dict[str, Any]:
 
 def _baseline_program(ctx: GradeContext) -> dict[str, Any]:
     assert ctx.baseline is not None
-    return probes.program(ctx, ctx.baseline)
+    return program.program(ctx, ctx.baseline)
 
 
 def _speedup(ctx: GradeContext) -> dict[str, Any]:

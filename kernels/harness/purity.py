@@ -1,0 +1,237 @@
+"""The purity probe: does the function depend on, or change, anything but its arguments?
+
+It follows what worked without false positives on our samples (shared notes): a profile hook attributes
+prints, NumPy/Python RNG and clock reads to the learner's lines during eager calls; module globals and
+NumPy inputs are fingerprinted before and after; repeated eager calls must agree; jit must agree with
+eager; ``checking_leaks`` on a fresh trace; numeric globals are bumped to see whether jit froze them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import random
+import sys
+import types
+from typing import Any
+
+from .context import GradeContext, describe_exception, learner_lines
+from .guard import LEARNER_FILE
+from .probes import trees_equal
+from .serialize import fingerprint
+
+_CLOCK = {"time", "perf_counter", "monotonic", "time_ns", "perf_counter_ns", "monotonic_ns", "process_time"}
+
+
+def _classify_c(fn: Any) -> str | None:
+    import datetime
+    import os
+
+    import numpy as np
+
+    if fn is builtins.print:
+        return "print"
+    if fn is builtins.input or fn is builtins.open:
+        return "I/O (" + fn.__name__ + ")"
+    owner = getattr(fn, "__self__", None)
+    name = getattr(fn, "__name__", "?")
+    if owner is not None:
+        if owner is getattr(np.random, "mtrand", None) or owner is getattr(np.random.mtrand, "_rand", None):
+            return f"numpy.random.{name}"
+        mod = type(owner).__module__ or ""
+        if mod.startswith("numpy.random"):
+            return f"numpy.random ({type(owner).__name__}.{name})"
+        if owner is getattr(random, "_inst", None) or isinstance(owner, random.Random):
+            return f"random.{name}"
+        if (owner is datetime.datetime or owner is datetime.date) and name in ("now", "today", "utcnow"):
+            return f"datetime.{name}"
+    mod = getattr(fn, "__module__", None) or ""
+    if mod == "time" and name in _CLOCK:
+        return f"time.{name}"
+    if mod.startswith("numpy.random") and name in ("default_rng", "seed"):
+        return f"numpy.random.{name}"
+    if fn is os.urandom:
+        return "os.urandom"
+    return None
+
+
+class SideEffectProfiler:
+    """sys.setprofile hook that records calls made directly from the learner's file."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int]] = []
+
+    def __call__(self, frame: types.FrameType, event: str, arg: Any) -> None:
+        if event == "c_call":
+            if frame.f_code.co_filename == LEARNER_FILE:
+                what = _classify_c(arg)
+                if what:
+                    self.events.append((what, frame.f_lineno))
+        elif event == "call":
+            back = frame.f_back
+            if back is not None and back.f_code.co_filename == LEARNER_FILE:
+                mod = frame.f_globals.get("__name__", "") or ""
+                if mod in ("random", "secrets") or mod.startswith("numpy.random"):
+                    self.events.append((f"{mod}.{frame.f_code.co_name}", back.f_lineno))
+
+    def __enter__(self) -> SideEffectProfiler:
+        sys.setprofile(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setprofile(None)
+
+
+def _global_fingerprints(module: types.ModuleType) -> dict[str, Any]:
+    out = {}
+    for name, value in list(vars(module).items()):
+        if name.startswith("__") or isinstance(value, types.ModuleType | type) or callable(value):
+            continue
+        try:
+            out[name] = fingerprint(value)
+        except Exception:
+            out[name] = ("id", id(value))
+    return out
+
+
+def _referenced_globals(fn: Any, module: types.ModuleType) -> set[str]:
+    seen: set[int] = set()
+    names: set[str] = set()
+
+    def visit_code(code: types.CodeType) -> None:
+        for n in code.co_names:
+            names.add(n)
+            value = module.__dict__.get(n)
+            value = getattr(value, "__wrapped__", value)
+            if isinstance(value, types.FunctionType) and value.__module__ == module.__name__ and id(value) not in seen:
+                seen.add(id(value))
+                visit_code(value.__code__)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                visit_code(const)
+
+    fn = getattr(fn, "__wrapped__", fn)
+    code = getattr(fn, "__code__", None)
+    if isinstance(code, types.CodeType):
+        visit_code(code)
+    return {n for n in names if n in module.__dict__}
+
+
+def _bumped(value: Any) -> Any | None:
+    import jax
+    import numpy as np
+
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value + 1 if value == 0 else value * 1.5 + 1
+    if isinstance(value, np.ndarray | jax.Array) and np.asarray(value).dtype.kind in "fiu" and value.size <= 1_000_000:
+        return value + 1
+    return None
+
+
+def purity(ctx: GradeContext) -> dict[str, Any]:
+    import jax
+    import numpy as np
+
+    assert ctx.entry is not None and ctx.module is not None
+    f = ctx.entry
+    seed = ctx.seeds[0]
+    result: dict[str, Any] = {}
+    # Arguments are built first: whatever the argument builder does (seeding NumPy, counters) is not
+    # the function's doing, so the snapshots below must only see the function's calls.
+    arg_sets = [ctx.fresh_args(seed) for _ in range(2)]
+    before = _global_fingerprints(ctx.module)
+    np_state = np.random.get_state()
+    py_state = random.getstate()
+    prof = SideEffectProfiler()
+    # A learner-jitted entry runs its Python body only while tracing: disable jit so side effects show on
+    # every call. Otherwise call it as written: library internals stay compiled (disabling jit would run
+    # e.g. the PRNG's hundreds of primitives one by one, compiling each).
+    eager = jax.disable_jit if ctx.is_jitted(f) else contextlib.nullcontext
+    outs = []
+    mutated: list[int] = []
+    eager_prints = 0
+    for args in arg_sets:
+        arg_prints = [fingerprint(a) if isinstance(a, np.ndarray | list | dict) else None for a in args]
+        buf = __import__("io").StringIO()
+        with eager(), prof:
+            outs.append(ctx.call(f, args, capture=buf))
+        eager_prints += buf.getvalue().count("\n")
+        for i, (a, fp) in enumerate(zip(args, arg_prints, strict=True)):
+            if fp is not None and fingerprint(a) != fp and i not in mutated:
+                mutated.append(i)
+    after = _global_fingerprints(ctx.module)
+    result["global_writes"] = sorted(n for n in after if before.get(n, after[n]) != after[n] or n not in before)
+    result["input_mutations"] = mutated
+    result["numpy_rng_state_changed"] = not _np_states_equal(np_state, np.random.get_state())
+    result["python_rng_state_changed"] = random.getstate() != py_state
+    result["side_effects"] = learner_lines(prof.events)
+    result["eager_prints"] = eager_prints
+    result["nondeterministic"] = not trees_equal(outs[0], outs[1])
+
+    # Prints under a fresh jit: a Python print runs at trace time only, jax.debug.print on every call.
+    if ctx.is_jitted(f):
+        # Their own jit already traced during the calls phase: a fresh jit of the body sees trace-time prints.
+        def fresh(*a: Any) -> Any:
+            return ctx.unwrapped(f)(*a)
+
+        jitted = ctx.p["jit"](fresh, static_argnums=ctx.static)
+    else:
+        jitted = ctx.shared_jit()  # its first trace: later phases reuse this compilation
+    per_call = []
+    jit_out = None
+    result["leak"] = None
+    jit_args = [ctx.fresh_args(seed) for _ in range(3)]
+    try:
+        for i in range(3):
+            buf = __import__("io").StringIO()
+            if i == 0:
+                # First call traces: check for tracer leaks on this fresh trace.
+                try:
+                    with jax.checking_leaks():
+                        out = ctx.call(jitted, jit_args[i], capture=buf)
+                except Exception as exc:
+                    info = describe_exception(exc)
+                    if "leak" in info["message"].lower() or info["type"] == "UnexpectedTracerError":
+                        result["leak"] = info
+                        break
+                    raise
+            else:
+                out = ctx.call(jitted, jit_args[i], capture=buf)
+            jit_out = out if jit_out is None else jit_out
+            per_call.append(buf.getvalue().count("\n"))
+        result["jit_prints_per_call"] = per_call
+        if jit_out is not None:
+            result["jit_matches_eager"] = trees_equal(jit_out, outs[0], rtol=1e-4, atol=1e-5)
+    except Exception as exc:
+        result["jit_error"] = describe_exception(exc)
+
+    # Globals frozen by jit: bump each numeric global the function reads.
+    stale: list[dict[str, Any]] = []
+    if "jit_error" not in result and jit_out is not None:
+        for name in sorted(_referenced_globals(f, ctx.module)):
+            original = ctx.module.__dict__[name]
+            bumped = _bumped(original)
+            if bumped is None:
+                continue
+            try:
+                eager_args, jit_args2 = ctx.fresh_args(seed), ctx.fresh_args(seed)  # before the bump
+                ctx.module.__dict__[name] = bumped
+                with eager():
+                    eager_new = ctx.call(f, eager_args)
+                jit_new = ctx.call(jitted, jit_args2)
+            except Exception:  # noqa: S112 - a bumped value the function cannot take proves nothing
+                continue
+            finally:
+                ctx.module.__dict__[name] = original
+            if not trees_equal(eager_new, outs[0]) and trees_equal(jit_new, jit_out):
+                stale.append({"name": name, "constant_style": name.isupper()})
+    result["stale_globals"] = stale
+    return result
+
+
+def _np_states_equal(a: Any, b: Any) -> bool:
+    import numpy as np
+
+    return a[0] == b[0] and np.array_equal(a[1], b[1]) and a[2:] == b[2:]
