@@ -60,11 +60,12 @@ def prng(ctx: GradeContext, key_args: list[int]) -> dict[str, Any]:
         result["reuse"] = static_verdict or None
     else:
         _eager_key_reuse(ctx, f, seed, result)
-    if key_args and len(ctx.seeds) > 1:
+    if key_args:
         try:
-            other = ctx.fresh_args(ctx.seeds[1])
             base = ctx.fresh_args(seed)
-            mixed = tuple(other[i] if i in key_args else a for i, a in enumerate(ctx.fresh_args(seed)))
+            # A different key, everything else equal. Not the next seed's key: a caller may pass the same
+            # base key on every call (and vary e.g. a step number folded into it).
+            mixed = tuple(_other_keys(a) if i in key_args else a for i, a in enumerate(ctx.fresh_args(seed)))
             out_a = ctx.call(f, base)
             out_b = ctx.call(f, mixed)
             result["ignores_key"] = trees_equal(out_a, out_b)
@@ -72,6 +73,25 @@ def prng(ctx: GradeContext, key_args: list[int]) -> dict[str, Any]:
             result.setdefault("errors", []).append(describe_exception(exc))
     _ = np
     return result
+
+
+def _other_keys(tree: Any) -> Any:
+    """The same pytree with every PRNG key replaced by a different, fixed one (raw uint32 keys too)."""
+    import jax
+    import numpy as np
+
+    salt = np.uint32(0x9E3779B9)
+
+    def other(leaf: Any) -> Any:
+        if isinstance(leaf, jax.Array) and jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+            data = np.asarray(jax.random.key_data(leaf)) ^ salt
+            return jax.random.wrap_key_data(data, impl=jax.random.key_impl(leaf))
+        if isinstance(leaf, np.ndarray | jax.Array) and np.asarray(leaf).dtype == np.uint32:
+            flipped = np.asarray(leaf) ^ salt
+            return flipped if isinstance(leaf, np.ndarray) else jax.numpy.asarray(flipped)
+        return leaf
+
+    return jax.tree.map(other, tree)
 
 
 def _static_key_reuse(ctx: GradeContext, f: Any, args: tuple[Any, ...]) -> dict[str, Any] | None:
