@@ -214,3 +214,62 @@ def test_a_stopped_replica_leaves_the_kernel_to_the_other(
         assert short(row["kernel_id"]) in gateway_kernels(gateway)
         out = run(client, b, csrf, "print(z * 6)")
         assert "42" in out and "Your session restarted" not in out, out
+
+
+def poll_on(client: httpx.Client, replica: Replica, html: str, timeout: float = 30) -> list[str]:
+    """Follow a Run's polling component on ``replica`` (wherever the Run executes): each poll's HTML."""
+    pages, deadline = [], time.monotonic() + timeout
+    while (m := re.search(r'hx-get="(/runs/[^"]+)"', html)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        r = client.get(replica.url + m.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
+        assert r.status_code == 200, r.text
+        html = r.text
+        pages.append(html)
+    assert "run-done" in pages[-1], f"run did not finish:\n{pages[-1][-2000:]}"
+    return pages
+
+
+def run_rows(database: str, run_id: str) -> list[dict[str, object]]:
+    engine = create_engine(database)
+    try:
+        with engine.connect() as conn:
+            q = text("SELECT * FROM run_record WHERE id = :id")
+            return [dict(row._mapping) for row in conn.execute(q, {"id": run_id})]
+    finally:
+        engine.dispose()
+
+
+def test_run_output_is_polled_from_the_other_replica(shared: tuple[str, Replica, Replica]) -> None:
+    database, a, b = shared
+    with httpx.Client(timeout=30) as client:
+        csrf = sign_up(client, a, "dora")
+        code = "import time\nfor i in range(8):\n    print('tick', i, flush=True)\n    time.sleep(0.2)"
+        r = start(client, a, csrf, code)  # executes on A ...
+        assert r.status_code == 200, r.text
+        run_id = re.search(r'id="run-([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
+        pages = poll_on(client, b, r.text)  # ... every poll reaches B: no sticky sessions
+        ticks = [re.findall(r"tick (\d)", page) for page in pages]
+        assert [t for page in ticks for t in page] == [str(i) for i in range(8)], pages  # all, in order, once
+        assert sum(1 for page in ticks if page) >= 3, ticks  # the output grew while it ran
+        assert "Done" in pages[-1]
+        (row,) = run_rows(database, run_id)
+        assert (row["replica"], row["status"], row["reason"], row["output_count"]) == ("A", "done", "ok", 8)
+        for replica in (a, b):  # the whole Run, from either replica
+            whole = client.get(f"{replica.url}/runs/{run_id}?since=0", headers={"HX-Request": "true"})
+            assert whole.status_code == 200 and re.findall(r"tick (\d)", whole.text) == [str(i) for i in range(8)]
+
+        # Interrupted from B, polled on B: the end reaches the row.
+        r = start(client, a, csrf, "import time\nprint('looping', flush=True)\nwhile True: time.sleep(0.02)")
+        assert r.status_code == 200, r.text
+        looping = re.search(r'id="run-([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
+        time.sleep(0.5)
+        headers = {"X-CSRF-Token": csrf, "HX-Request": "true"}
+        assert client.post(f"{b.url}/kernel/interrupt", headers=headers).status_code == 200
+        out = "".join(poll_on(client, b, r.text))
+        assert "looping" in out and "KeyboardInterrupt" in out, out
+        assert run_rows(database, looping)[0]["status"] == "interrupted"
+
+    with httpx.Client(timeout=30) as other:  # another learner: not their Run, on either replica
+        sign_up(other, b, "erin")
+        for replica in (a, b):
+            assert other.get(f"{replica.url}/runs/{run_id}?since=0", headers={"HX-Request": "true"}).status_code == 404
