@@ -77,10 +77,16 @@ def compare(got: dict[str, Any], want: dict[str, Any], rtol: float | None, atol:
                     frac = 1.0 - float(close.mean())
                     return (
                         f"{where} differs from the expected values in {frac:.0%} of its elements "
-                        f"(beyond rtol={rt:g}, atol={at:g})"
+                        f"(beyond rtol={rt:g}, atol={at:g}){_float_hint(ga, wa)}"
                     )
             elif not np.array_equal(ga, wa):
-                return f"{where} has different values than expected"
+                hint = ""
+                if wa.dtype.kind in "iu" and wa.dtype.itemsize < 8:
+                    hint = (
+                        f" ({w['dtype']} wraps around silently on overflow: compute in a wider dtype and cast at "
+                        "the end, or check integer division)"
+                    )
+                return f"{where} has different values than expected{hint}"
         elif w.get("kind") == "scalar":
             if g.get("kind") == "array" and g.get("shape") == []:
                 ga = to_array(g)
@@ -105,6 +111,26 @@ def compare(got: dict[str, Any], want: dict[str, Any], rtol: float | None, atol:
         elif g.get("kind") != w.get("kind") or g.get("pytype") != w.get("pytype"):
             return f"{where} is a {g.get('pytype', g.get('kind'))}, expected a {w.get('pytype', w.get('kind'))}"
     return None
+
+
+def _float_hint(got: np.ndarray, want: np.ndarray) -> str:
+    """A hint at the likely cause of a float mismatch, from its size (never the values themselves)."""
+    with np.errstate(all="ignore"):
+        if (np.isinf(got) & np.isfinite(want)).any():
+            return (
+                ": it contains Inf where the expected values are finite (overflow: subtract the max before "
+                "`exp`, or compute in a wider dtype)"
+            )
+        finite = np.isfinite(got) & np.isfinite(want)
+        if not finite.any():
+            return ""
+        rel = np.abs(got[finite] - want[finite]) / np.maximum(np.abs(want[finite]), 1e-30)
+        if float(np.max(rel)) < 1e-2:
+            return (
+                ": the differences are small, a precision problem: look for cancellation (subtracting nearly "
+                "equal numbers, e.g. E[x^2] - E[x]^2) or accumulation in low precision"
+            )
+    return ""
 
 
 def has_nonfinite(tree: dict[str, Any]) -> bool:

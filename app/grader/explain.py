@@ -5,6 +5,7 @@ Messages name the learner's line (and its code) but never echo hidden inputs.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -12,7 +13,11 @@ def where(exc: dict[str, Any] | None) -> str:
     if not exc or not exc.get("line"):
         return ""
     code = exc.get("code") or ""
-    return f"Line {exc['line']}" + (f" (`{code.strip()}`)" if code else "")
+    loc = f"Line {exc['line']}" + (f" (`{code.strip()}`)" if code else "")
+    if exc.get("outer_line"):
+        outer = exc.get("outer_code") or ""
+        loc += f", reached from line {exc['outer_line']}" + (f" (`{outer.strip()}`)" if outer else "")
+    return loc
 
 
 def _has(exc: dict[str, Any], *names: str) -> bool:
@@ -96,6 +101,17 @@ def explain(exc: dict[str, Any], *, under_jit: bool = False) -> tuple[str, str]:
         return (
             "a static argument is not hashable (a list, dict, array, or a mutable dataclass)",
             "pass static configuration as tuples, ints, strings or frozen dataclasses",
+        )
+    if name == "TypeError" and "as an abstract array" in msg:
+        kind = re.search(r"of type <class '([\w.]+)'>", msg)
+        path = re.search(r"at path (?:a|args)\[(\d+)\]", msg)
+        what = f"a Python `{kind.group(1)}`" if kind else "a value that is not an array"
+        arg = f"argument {int(path.group(1)) + 1}" if path else "an argument"
+        static = f"static_argnums=({int(path.group(1))},)" if path else "static_argnums=..."
+        return (
+            f"{arg} is {what}, which jax.jit cannot trace as an array",
+            f"declare configuration arguments such as modes and names static: `jax.jit(f, {static})` or "
+            "`static_argnames=(...)` (with `jaxtutor check`, `--static-argnums`), or pass numbers as arrays",
         )
     if "incompatible shapes" in msg or "shapes must" in msg.lower() or "dot_general requires" in msg:
         return (

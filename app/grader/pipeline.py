@@ -230,7 +230,9 @@ async def grade_lesson(lesson: Lesson, code: str, settings: Settings, source: Ke
     finally:
         await src.release(kernel)
     report.timings["grading_s"] = time.monotonic() - t0
-    fill_report(report, run, _check_cfgs(lesson), ref, tuple(lesson.meta.static_argnums), report_only_speedup=False)
+    fill_report(
+        report, run, _check_cfgs(lesson), ref, tuple(lesson.meta.static_argnums), report_only_speedup=False, source=code
+    )
     report.timings["total_s"] = time.monotonic() - started
     return report
 
@@ -294,6 +296,15 @@ async def grade_free_code(
     if "reference" in names:
         ref = {name.removeprefix("ref:"): run.data(name) for name in run.order if name.startswith("ref:")}
         ref = {k: v for k, v in ref.items() if v is not None}  # empty: defined, but its phases did not run
-    fill_report(report, run, checks, ref, static_argnums, report_only_speedup=min_speedup is None)
+    fill_report(
+        report,
+        run,
+        checks,
+        ref,
+        static_argnums,
+        report_only_speedup=min_speedup is None,
+        source=source,
+        hidden_inputs=False,
+    )
     report.timings["total_s"] = time.monotonic() - started
     return report

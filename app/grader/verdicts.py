@@ -24,6 +24,8 @@ def fill_report(
     static: tuple[int, ...],
     *,
     report_only_speedup: bool,
+    source: str = "",
+    hidden_inputs: bool = True,
 ) -> None:
     report.output = _clean_output(run.output)
     report.timings.update({f"phase_{k.replace(':', '_')}_s": v for k, v in run.phase_seconds.items()})
@@ -104,7 +106,9 @@ def fill_report(
                 CheckResult(name=name, status="skip", message=blocker, weight=float(checks[name].get("weight", 1.0)))
             )
             continue
-        ev = Evidence(cfg=checks[name], sub=run, ref=ref, static_argnums=static)
+        ev = Evidence(
+            cfg=checks[name], sub=run, ref=ref, static_argnums=static, source=source, hidden_inputs=hidden_inputs
+        )
         report.checks.append(_evaluate(name, ev, report_only_speedup))
     if not run.done and not run.timed_out_phase:
         report.error = "Grading did not finish."

@@ -21,6 +21,7 @@ from .guard import LEARNER_FILE, Guard
 _MAX_MSG = 1200
 #: Set for lesson gradings, whose inputs are hidden: learner-raised exception messages are withheld.
 HIDE_LEARNER_MESSAGES = [False]
+_GRADER_FN_RE = re.compile(r"<function GradeContext\.shared_jit\.<locals>\.counted at 0x[0-9a-f]+>")
 _PATH_RE = re.compile(r"(/[\w.\-]+)+/([\w.\-]+\.py)")
 
 
@@ -43,6 +44,8 @@ class GradeContext:
         self.traces = 0  # traces of the shared jit (see ``shared_jit``)
         self.learner_compile_ms: dict[str, float] = {}  # last XLA compile time per learner function name
         self._shared: tuple[Any, Any] | None = None
+        self.calls_global_writes: set[str] = set()  # globals the entry rebound or changed during the calls
+        self.globals_changed_between_calls: set[str] = set()  # globals it reads that changed between calls
 
     # -- learner mode ----------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -138,6 +141,7 @@ def code_names(source: str) -> set[str]:
 def describe_exception(exc: BaseException) -> dict[str, Any]:
     """Type, cleaned message and the learner's innermost line. Host paths are stripped."""
     line = None
+    outer_line = None  # the outermost learner line: where the learner's entry function called a helper
     innermost_is_learner = False
     # A traced error (e.g. key reuse found in a jaxpr) carries the learner's source location on its cause.
     for tb in (exc.__traceback__, exc.__cause__.__traceback__ if exc.__cause__ is not None else None):
@@ -145,6 +149,7 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
             innermost_is_learner = tb.tb_frame.f_code.co_filename == LEARNER_FILE
             if innermost_is_learner:
                 line = tb.tb_lineno
+                outer_line = outer_line or tb.tb_lineno
             tb = tb.tb_next
         if line is not None:
             break
@@ -171,6 +176,9 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
     if raised_by_learner and HIDE_LEARNER_MESSAGES[0]:
         # The learner's own message could carry hidden test inputs out of the grader.
         out["message"] = "(the message of an exception your code raised is not shown during grading)"
+    if outer_line is not None and outer_line != line:
+        out["outer_line"] = outer_line
+        out["outer_code"] = linecache.getline(LEARNER_FILE, outer_line).strip()[:300]
     if isinstance(exc, SyntaxError):
         out["offset"] = exc.offset
         out["text"] = (exc.text or "").rstrip("\n")[:300]
@@ -180,6 +188,7 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
 
 def _clean(text: str) -> str:
     text = _PATH_RE.sub(lambda m: m.group(2), text)
+    text = _GRADER_FN_RE.sub("your function", text)  # the grader's own jit wrapper is not the learner's concern
     text = re.sub(r"See https://\S+", "", text)
     return text.strip()
 

@@ -85,7 +85,7 @@ def _other_keys(tree: Any) -> Any:
     def other(leaf: Any) -> Any:
         if isinstance(leaf, jax.Array) and jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
             data = np.asarray(jax.random.key_data(leaf)) ^ salt
-            return jax.random.wrap_key_data(data, impl=jax.random.key_impl(leaf))
+            return jax.random.wrap_key_data(jax.numpy.asarray(data), impl=jax.random.key_impl(leaf))
         if isinstance(leaf, np.ndarray | jax.Array) and np.asarray(leaf).dtype == np.uint32:
             flipped = np.asarray(leaf) ^ salt
             return flipped if isinstance(leaf, np.ndarray) else jax.numpy.asarray(flipped)

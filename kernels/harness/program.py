@@ -5,22 +5,66 @@ from __future__ import annotations
 from typing import Any
 
 from .context import GradeContext
+from .guard import LEARNER_FILE
 
 
-def walk_jaxpr(jaxpr: Any, counts: dict[str, int]) -> int:
+def walk_jaxpr(jaxpr: Any, counts: dict[str, int], origins: Origins | None = None) -> int:
     n = 0
     for eqn in jaxpr.eqns:
         n += 1
         name = eqn.primitive.name
         counts[name] = counts.get(name, 0) + 1
+        if origins is not None:
+            origins.add(eqn)
         for value in eqn.params.values():
             for sub in value if isinstance(value, list | tuple) else (value,):
                 inner = getattr(sub, "jaxpr", None)
                 if inner is not None and hasattr(inner, "eqns"):
-                    n += walk_jaxpr(inner, counts)
+                    n += walk_jaxpr(inner, counts, origins)
                 elif hasattr(sub, "eqns"):
-                    n += walk_jaxpr(sub, counts)
+                    n += walk_jaxpr(sub, counts, origins)
     return n
+
+
+#: Where jax implements its library functions: a loop created in here (``jnp.interp`` -> ``searchsorted``
+#: runs a ``scan``) is the library's choice, not the learner's.
+_LIBRARY_PATHS = (
+    "jax/_src/numpy/",
+    "jax/_src/scipy/",
+    "jax/_src/nn/",
+    "jax/_src/random",
+    "jax/_src/prng",
+    "jax/_src/image/",
+    "jax/_src/ops/",
+    "jax/_src/lax/linalg",
+    "jax/_src/lax/special",
+)
+
+
+class Origins:
+    """Which learner lines each operation of the traced program came from, and whose loops they are."""
+
+    def __init__(self) -> None:
+        self.line_eqns: dict[str, int] = {}  # "12,30" (learner lines on the traceback, innermost first) -> count
+        self.learner_loops: dict[str, int] = {}
+        self.library_loops: dict[str, int] = {}
+
+    def add(self, eqn: Any) -> None:
+        tb = getattr(eqn.source_info, "traceback", None)
+        lines: list[int] = []
+        library = False
+        for frame in getattr(tb, "frames", None) or ():  # innermost first
+            if frame.file_name == LEARNER_FILE:
+                lines.append(frame.line_num)
+            elif not lines and any(p in frame.file_name for p in _LIBRARY_PATHS):
+                library = True
+        key = ",".join(map(str, lines))
+        if key in self.line_eqns or len(self.line_eqns) < 300:
+            self.line_eqns[key] = self.line_eqns.get(key, 0) + 1
+        name = eqn.primitive.name
+        if name in LOOP_PRIMITIVES:
+            loops = self.library_loops if library else self.learner_loops
+            loops[name] = loops.get(name, 0) + 1
 
 
 LOOP_PRIMITIVES = ("scan", "while")
@@ -35,11 +79,14 @@ def program(ctx: GradeContext, fn: Any, with_compile: bool = True) -> dict[str, 
     counts: dict[str, int] = {}
     with ctx.learner():
         closed = jax.make_jaxpr(fn, static_argnums=ctx.static)(*args)
-    eqns = walk_jaxpr(closed.jaxpr, counts)
+    origins = Origins()
+    eqns = walk_jaxpr(closed.jaxpr, counts, origins)
     out: dict[str, Any] = {
         "equations": eqns,
         "primitives": counts,
-        "loops": {p: counts[p] for p in LOOP_PRIMITIVES if p in counts},
+        "loops": origins.learner_loops,  # loops the learner wrote (lax.scan, fori_loop, ...)
+        "library_loops": origins.library_loops,
+        "line_eqns": origins.line_eqns,
         "callbacks": {p: c for p, c in counts.items() if any(cb in p for cb in CALLBACK_PRIMITIVES)},
         "effects": sorted(str(e) for e in getattr(closed, "effects", ()))[:10],
     }

@@ -94,7 +94,7 @@ def _global_fingerprints(module: types.ModuleType) -> dict[str, Any]:
     return out
 
 
-def _referenced_globals(fn: Any, module: types.ModuleType) -> set[str]:
+def referenced_globals(fn: Any, module: types.ModuleType) -> set[str]:
     seen: set[int] = set()
     names: set[str] = set()
 
@@ -117,7 +117,10 @@ def _referenced_globals(fn: Any, module: types.ModuleType) -> set[str]:
     return {n for n in names if n in module.__dict__}
 
 
-def _bumped(value: Any) -> Any | None:
+def _bumped(value: Any, depth: int = 0) -> Any | None:
+    """A copy of ``value`` with its numbers changed (inside dicts and plain objects too); None if it has none."""
+    import copy
+
     import jax
     import numpy as np
 
@@ -127,7 +130,34 @@ def _bumped(value: Any) -> Any | None:
         return value + 1 if value == 0 else value * 1.5 + 1
     if isinstance(value, np.ndarray | jax.Array) and np.asarray(value).dtype.kind in "fiu" and value.size <= 1_000_000:
         return value + 1
+    if depth >= 2:
+        return None
+    if isinstance(value, dict):
+        items = {k: _bumped(v, depth + 1) for k, v in list(value.items())[:200]}
+        if all(v is None for v in items.values()):
+            return None
+        return {k: (value[k] if items.get(k) is None else items[k]) for k in value}
+    state = getattr(value, "__dict__", None)
+    if isinstance(state, dict) and not callable(value) and type(value).__module__ == "submission":
+        # A config object of the learner's own class (``cfg.weight_decay``).
+        changes = {k: _bumped(v, depth + 1) for k, v in list(state.items())[:200]}
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            return None
+        try:
+            clone = copy.copy(value)
+            for k, v in changes.items():
+                setattr(clone, k, v)
+        except Exception:
+            return None
+        return clone
     return None
+
+
+def global_fingerprints(module: types.ModuleType, names: set[str] | None = None) -> dict[str, Any]:
+    """Fingerprints of the module's data globals (all, or just ``names``)."""
+    fps = _global_fingerprints(module)
+    return fps if names is None else {n: fps[n] for n in names if n in fps}
 
 
 def purity(ctx: GradeContext) -> dict[str, Any]:
@@ -151,6 +181,7 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     eager = jax.disable_jit if ctx.is_jitted(f) else contextlib.nullcontext
     outs = []
     mutated: list[int] = []
+    mutated_kinds: dict[str, str] = {}
     eager_prints = 0
     for args in arg_sets:
         arg_prints = [fingerprint(a) if isinstance(a, np.ndarray | list | dict) else None for a in args]
@@ -161,9 +192,12 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
         for i, (a, fp) in enumerate(zip(args, arg_prints, strict=True)):
             if fp is not None and fingerprint(a) != fp and i not in mutated:
                 mutated.append(i)
+                mutated_kinds[str(i)] = type(a).__name__
     after = _global_fingerprints(ctx.module)
-    result["global_writes"] = sorted(n for n in after if before.get(n, after[n]) != after[n] or n not in before)
+    writes = {n for n in after if before.get(n, after[n]) != after[n] or n not in before}
+    result["global_writes"] = sorted(writes | ctx.calls_global_writes)  # the calls phase's writes too (caches)
     result["input_mutations"] = mutated
+    result["input_mutation_kinds"] = mutated_kinds
     result["numpy_rng_state_changed"] = not _np_states_equal(np_state, np.random.get_state())
     result["python_rng_state_changed"] = random.getstate() != py_state
     result["side_effects"] = learner_lines(prof.events)
@@ -210,7 +244,7 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     # Globals frozen by jit: bump each numeric global the function reads.
     stale: list[dict[str, Any]] = []
     if "jit_error" not in result and jit_out is not None:
-        for name in sorted(_referenced_globals(f, ctx.module)):
+        for name in sorted(referenced_globals(f, ctx.module)):
             original = ctx.module.__dict__[name]
             bumped = _bumped(original)
             if bumped is None:
@@ -226,7 +260,9 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
             finally:
                 ctx.module.__dict__[name] = original
             if not trees_equal(eager_new, outs[0]) and trees_equal(jit_new, jit_out):
-                stale.append({"name": name, "constant_style": name.isupper()})
+                # A constant-style name is only a hint, unless the calls showed that it does change.
+                changes = name in ctx.globals_changed_between_calls
+                stale.append({"name": name, "constant_style": name.isupper() and not changes, "changes": changes})
     result["stale_globals"] = stale
     return result
 

@@ -208,6 +208,9 @@ def _calls(ctx: GradeContext) -> dict[str, Any]:
     if ctx.entry is None or ctx.make_args is None:
         return {"skipped": True}
     results = []
+    assert ctx.module is not None
+    reads = purity.referenced_globals(ctx.entry, ctx.module)
+    previous_reads: dict[str, Any] | None = None  # what the globals it reads held after the previous call
     for seed in ctx.seeds:
         args = ctx.fresh_args(seed)
         entry_result: dict[str, Any] = {"seed": seed, "n_args": len(args)}
@@ -219,6 +222,12 @@ def _calls(ctx: GradeContext) -> dict[str, Any]:
             break
         except ValueError:
             pass
+        module = ctx.module
+        assert module is not None
+        before = purity.global_fingerprints(module)
+        if previous_reads is not None:
+            reads_now = {n: before.get(n) for n in previous_reads}
+            ctx.globals_changed_between_calls |= {n for n in reads_now if reads_now[n] != previous_reads[n]}
         t0 = ctx.p["perf_counter"]()
         ctx.compile_events = []
         try:
@@ -231,6 +240,9 @@ def _calls(ctx: GradeContext) -> dict[str, Any]:
                 raise
             break
         entry_result["ms"] = (ctx.p["perf_counter"]() - t0) * 1000
+        after = purity.global_fingerprints(module)
+        ctx.calls_global_writes |= {n for n in after if before.get(n) != after[n]}
+        previous_reads = {n: after.get(n) for n in reads if n not in ctx.calls_global_writes}
         events = ctx.compile_events or []
         ctx.compile_events = None
         entry_result["compiles"] = events.count("compile")

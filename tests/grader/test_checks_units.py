@@ -102,3 +102,103 @@ def test_speedup_threshold_per_backend() -> None:
     assert speedup.evaluate(Evidence({"cpu": 3.0, "gpu": 20.0}, gpu, None)).status == "fail"
     report_only = speedup.evaluate(Evidence({"cpu": 50.0}, run, None), report_only=True)
     assert report_only.status == "pass" and not report_only.applicable
+
+
+LOOPY = """import jax.numpy as jnp
+
+def helper(v):
+    return jnp.sin(v) * 2
+
+def f(x):
+    out = []
+    for i in range(40):
+        out.append(helper(x[i]))
+    return jnp.stack(out)
+"""
+
+
+def test_vectorization_blames_only_excess_from_python_loops() -> None:
+    from app.grader.checks import program
+
+    assert {8, 9}.issubset(program.python_loop_lines(LOOPY)) and 4 not in program.python_loop_lines(LOOPY)
+    ref = {"program": {"equations": 7, "loops": {}}}
+    # 120 operations from `helper` called inside the loop (line 9 is on their call stacks): unrolled.
+    unrolled = _run(program={"equations": 127, "loops": {}, "line_eqns": {"4,9": 120, "10": 7}})
+    res = program.evaluate_vectorization(Evidence({}, unrolled, ref, source=LOOPY))
+    assert res.status == "fail" and "unrolled" in res.message
+    # The same size from one library call outside any loop (jnp.nonzero(size=...)): not the learner's loop.
+    library = _run(program={"equations": 127, "loops": {}, "line_eqns": {"10": 127}})
+    assert program.evaluate_vectorization(Evidence({}, library, ref, source=LOOPY)).status == "pass"
+    # Loops created inside jax's library functions are reported apart and not blamed.
+    interp = _run(program={"equations": 9, "loops": {}, "library_loops": {"scan": 1}, "line_eqns": {"10": 9}})
+    assert program.evaluate_vectorization(Evidence({}, interp, ref, source=LOOPY)).status == "pass"
+    learner_scan = _run(program={"equations": 9, "loops": {"scan": 1}, "line_eqns": {"10": 9}})
+    assert program.evaluate_vectorization(Evidence({}, learner_scan, ref, source=LOOPY)).status == "fail"
+
+
+def test_purity_names_the_line_for_global_writes_rng_and_mutated_dicts() -> None:
+    src = (
+        "import numpy as np\nhistory = []\n\ndef f(x):\n    mask = np.random.rand(3) > 0.5\n"
+        "    history.append(x)\n    return x\n\n"
+        "def example_args(seed=0):\n    np.random.seed(seed)\n    return (1.0,)\n"
+    )
+    writes = _run(purity={"global_writes": ["history"]})
+    msg = purity.evaluate(Evidence({}, writes, None, source=src)).message
+    assert "line 6" in msg.lower() and "history.append(x)" in msg
+    rng = _run(purity={"numpy_rng_state_changed": True})
+    assert "Line 5 (`mask = np.random.rand(3) > 0.5`)" in purity.evaluate(Evidence({}, rng, None, source=src)).message
+    mutated = _run(
+        load={"params": ["params", "grads"]},
+        purity={"input_mutations": [0], "input_mutation_kinds": {"0": "dict"}},
+    )
+    msg = purity.evaluate(Evidence({}, mutated, None)).message
+    assert "`params`" in msg and "new dict" in msg and ".at[" not in msg
+    changing = _run(purity={"stale_globals": [{"name": "CONFIG", "constant_style": False, "changes": True}]})
+    assert "changed between your calls" in purity.evaluate(Evidence({}, changing, None)).message
+
+
+def test_messages_for_unstatic_strings_and_recompiles_shared_with_the_reference() -> None:
+    exc = {
+        "type": "TypeError",
+        "message": "Error interpreting argument to your function as an abstract array. The problematic value is "
+        "of type <class 'str'> and was passed to the function at path a[1].",
+    }
+    what, fix = explain(exc)
+    assert "argument 2 is a Python `str`" in what and "static_argnums=(1,)" in fix
+    calls = [{"compiles": 1, "traces": 1, "signature": "a"}, {"compiles": 1, "traces": 1, "signature": "b"}]
+    calls.append({"compiles": 0, "traces": 0, "signature": "b"})
+    run = _run(retrace={"calls": calls}, calls={"calls": []})
+    ref = {"retrace": {"calls": calls}, "calls": {"calls": []}}
+    res = compile_checks.evaluate_retrace(Evidence({}, run, ref))
+    assert res.status == "pass" and "Recompiled on call 2 of 3, as the reference solution does" in res.message
+
+
+def test_correctness_wording_depends_on_whether_inputs_are_hidden() -> None:
+    from app.grader.checks import correctness
+
+    out = {"treedef": "PyTreeDef(*)", "leaves": [{"path": "", "kind": "scalar", "value": 1, "pytype": "int"}]}
+    bad = {"treedef": "PyTreeDef(*)", "leaves": [{"path": "", "kind": "scalar", "value": 2, "pytype": "int"}]}
+    run = _run(calls={"calls": [{"seed": 0, "output": bad}]})
+    ref = {"calls": {"calls": [{"seed": 0, "output": out}]}}
+    assert "hidden test input 1 of 1" in correctness.evaluate(Evidence({}, run, ref)).message
+    mine = correctness.evaluate(Evidence({}, run, ref, hidden_inputs=False)).message
+    assert "`example_args(seed=0)`" in mine and "hidden" not in mine
+
+
+def test_compare_hints_at_overflow_and_precision() -> None:
+    import base64
+
+    import numpy as np
+
+    from app.grader.compare import compare
+
+    def arr(a: np.ndarray) -> dict[str, Any]:
+        leaf = {"path": "", "kind": "array", "dtype": str(a.dtype), "shape": list(a.shape)}
+        return {"treedef": "PyTreeDef(*)", "leaves": [{**leaf, "data": base64.b64encode(a.tobytes()).decode()}]}
+
+    wrapped = compare(arr(np.array([4, 44], np.uint8)), arr(np.array([4, 300 - 256 + 1], np.uint8)), None, None)
+    assert wrapped is not None and "wraps around" in wrapped
+    close = compare(arr(np.array([1.0, 2.0], np.float32)), arr(np.array([1.001, 2.0], np.float32)), None, None)
+    assert close is not None and "precision" in close
+    inf = compare(arr(np.array([np.inf, 2.0], np.float32)), arr(np.array([1.0, 2.0], np.float32)), None, None)
+    assert inf is not None and "Inf" in inf

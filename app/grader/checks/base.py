@@ -16,6 +16,8 @@ class Evidence:
     sub: HarnessRun  # the submission's harness run
     ref: dict[str, Any] | None  # reference observations by phase name (None: no reference available)
     static_argnums: tuple[int, ...] = ()
+    source: str = ""  # the learner's code (for static hints such as where its Python loops are)
+    hidden_inputs: bool = True  # lesson inputs are hidden; `jaxtutor check` uses the learner's example_args
 
     def weight(self) -> float:
         return float(self.cfg.get("weight", 1.0))

@@ -54,9 +54,13 @@ def evaluate(ev: Evidence) -> CheckResult:
             continue
         diff = compare(call["output"], ref_call["output"], ev.cfg.get("rtol"), ev.cfg.get("atol"))
         if diff:
-            return result(ev, NAME, "fail", f"On hidden test input {i} of {len(calls)}, {diff}.", failed_input=i)
+            which = (
+                f"hidden test input {i} of {len(calls)}"
+                if ev.hidden_inputs
+                else f"`example_args(seed={call['seed']})` (call {i} of {len(calls)})"
+            )
+            return result(ev, NAME, "fail", f"On {which}, {diff}.", failed_input=i)
     if len(calls) < len(want):
         return result(ev, NAME, "fail", "Not every test input could be checked.")
-    return result(
-        ev, NAME, "pass", f"Outputs match the reference on all {len(calls)} hidden inputs.", inputs=len(calls)
-    )
+    inputs = "hidden inputs" if ev.hidden_inputs else "inputs from `example_args`"
+    return result(ev, NAME, "pass", f"Outputs match the reference on all {len(calls)} {inputs}.", inputs=len(calls))

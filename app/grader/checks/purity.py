@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from app.grader.checks.base import Evidence, phase_problem, result
@@ -16,6 +17,66 @@ def _lines(items: list[dict[str, Any]], kinds: tuple[str, ...]) -> list[dict[str
 
 def _at(item: dict[str, Any]) -> str:
     return f"line {item['line']} (`{item['code']}`)" if item.get("code") else f"line {item['line']}"
+
+
+_NOT_GRADED = {"example_args", "reference", "baseline"}
+
+
+def _rng_call_line(source: str) -> tuple[int, str] | None:
+    """The first `np.random.*`/`random.*` call in the learner's functions (Cython RNG methods such as
+    `np.random.rand` leave no profile event, so the state change is seen but not its line)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    lines = source.splitlines()
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) or fn.name in _NOT_GRADED:
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Call):
+                text = ast.unparse(node.func)
+                if text.startswith(("np.random.", "numpy.random.", "random.")) and "default_rng" not in text:
+                    return node.lineno, lines[node.lineno - 1].strip()[:200]
+    return None
+
+
+_MUTATORS = {"append", "extend", "insert", "update", "add", "setdefault", "pop", "clear", "__setitem__"}
+
+
+def _write_line(source: str, names: list[str]) -> tuple[int, str] | None:
+    """The first line of the learner's functions that writes one of the module globals ``names``."""
+    if not names or not source:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    wanted = set(names)
+    lines = source.splitlines()
+
+    def root(node: ast.AST) -> str | None:
+        while isinstance(node, ast.Attribute | ast.Subscript):
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) or fn.name in _NOT_GRADED:
+            continue
+        declared = {n for node in ast.walk(fn) if isinstance(node, ast.Global) for n in node.names}
+        for node in ast.walk(fn):
+            hit = False
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    name = root(t)
+                    hit |= name in wanted and (not isinstance(t, ast.Name) or name in declared)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                hit = node.func.attr in _MUTATORS and root(node.func.value) in wanted
+            line = getattr(node, "lineno", None)
+            if hit and line:
+                return line, lines[line - 1].strip()[:200]
+    return None
 
 
 def evaluate(ev: Evidence) -> CheckResult:
@@ -47,7 +108,10 @@ def evaluate(ev: Evidence) -> CheckResult:
         )
     rng = _lines(side, ("numpy.random", "random.", "secrets.", "os.urandom"))
     if rng or d.get("numpy_rng_state_changed") or d.get("python_rng_state_changed"):
-        where = _at(rng[0]) if rng else "your function"
+        static_line = None if rng else _rng_call_line(ev.source)
+        where = (
+            _at(rng[0]) if rng else (f"line {static_line[0]} (`{static_line[1]}`)" if static_line else "your function")
+        )
         what = rng[0]["what"] if rng else "NumPy's or Python's global random generator"
         findings.append(
             f"{where} draws random numbers with {what}: under jit this runs once at trace time, so "
@@ -63,21 +127,35 @@ def evaluate(ev: Evidence) -> CheckResult:
     io = _lines(side, ("I/O",))
     if io:
         findings.append(f"{_at(io[0])} does I/O ({io[0]['what']}); move it outside the function")
+    written = _write_line(ev.source, list(d.get("global_writes") or []))
     if d.get("global_writes"):
         names = ", ".join(f"`{n}`" for n in d["global_writes"][:5])
+        at = f"{_at({'line': written[0], 'code': written[1]})}: " if written else ""
         findings.append(
-            f"your function changes module-level state ({names}); under jit such updates happen "
+            f"{at}your function changes module-level state ({names}); under jit such updates happen "
             "only while tracing. Return the new state instead and pass it back in (thread the state)"
         )
     if d.get("input_mutations"):
-        pos = ", ".join(str(p + 1) for p in d["input_mutations"])
+        params = list((ev.sub.data("load") or {}).get("params") or [])
+        kinds = d.get("input_mutation_kinds") or {}
+        first = int(d["input_mutations"][0])
+        names = ", ".join(
+            f"`{params[p]}`" if p < len(params) else f"argument {p + 1}" for p in map(int, d["input_mutations"])
+        )
+        kind = kinds.get(str(first), "")
+        if kind in ("dict", "list"):
+            fix = f"build and return a new {kind} (`{{**params, 'w': new_w}}`, or `jax.tree.map`) instead"
+        else:
+            fix = "build a new array: `x.at[i].set(v)` in JAX, or `x = x.copy()` before changing a NumPy array"
         findings.append(
-            f"your function modifies its input argument(s) in place (argument {pos}); JAX code must "
-            "not mutate inputs. Build a new array (`x.at[i].set(v)` for JAX arrays, or copy first)"
+            f"your function modifies its input {names} in place; JAX code must not mutate its inputs (under jit "
+            f"the change would not happen). Fix: {fix}"
         )
     if d.get("leak"):
         # The most specific finding: put it first (a leak into a global list also shows as a global write).
         loc = f"line {d['leak']['line']}: " if d["leak"].get("line") else ""
+        if not loc and written:
+            loc = f"{_at({'line': written[0], 'code': written[1]})}: "
         findings.insert(
             0,
             f"{loc}a traced value leaks out of the function (stored in a global, a list or an attribute) and "
@@ -86,8 +164,9 @@ def evaluate(ev: Evidence) -> CheckResult:
     stale = [s for s in d.get("stale_globals", []) if not s.get("constant_style")]
     if stale:
         name = stale[0]["name"]
+        seen = " (it changed between your calls)" if stale[0].get("changes") else ""
         findings.append(
-            f"your function reads the module-level variable `{name}`. jax.jit freezes its value at "
+            f"your function reads the module-level variable `{name}`{seen}. jax.jit freezes its value at "
             f"trace time, so when `{name}` changes the compiled function silently uses the old value. "
             "Pass it as an argument"
         )
