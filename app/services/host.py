@@ -57,7 +57,8 @@ def refusal_message(reason: str) -> str:
     return (
         "jaxtutor will not start: the kernel sandbox is not ready on this host.\n"
         f"  why: {reason}\n"
-        "  fix: run `sudo scripts/setup-host.sh`, then `jaxtutor doctor` for details.\n"
+        "  fix: run `sudo scripts/setup-host.sh` (add `--server-user USER` when the server runs as USER, "
+        "not root), then `jaxtutor doctor` for details.\n"
         "  (development only: JAXTUTOR_UNSAFE_NO_SANDBOX=1 runs learner code unsandboxed)"
     )
 
