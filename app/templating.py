@@ -89,9 +89,7 @@ def _render_bundle(data: dict[str, Any]) -> Markup:
                 base64.b64decode(clean, validate=True)
             except (binascii.Error, ValueError):
                 continue
-            return Markup('<img class="out out-image" alt="figure output" src="data:{};base64,{}">').format(
-                mime, clean
-            )
+            return Markup('<img class="out out-image" alt="figure output" src="data:{};base64,{}">').format(mime, clean)
     html = data.get("text/html")
     if isinstance(html, str):
         # srcdoc is an attribute: escape() makes it inert text; the iframe runs nothing (sandbox="").

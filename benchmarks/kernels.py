@@ -52,9 +52,7 @@ async def timed_start(config: KernelConfig) -> tuple[float, KernelHandle]:
 
 
 async def main(repeat: int, runtime_dir: str) -> None:
-    base = KernelConfig(
-        runtime_dir=runtime_dir, python=str(REPO / ".venv" / "bin" / "python"), purpose="bench"
-    )
+    base = KernelConfig(runtime_dir=runtime_dir, python=str(REPO / ".venv" / "bin" / "python"), purpose="bench")
     rows: list[tuple[str, str]] = []
 
     async def cold(sandbox: bool, preload: bool) -> tuple[float, float]:
@@ -88,9 +86,7 @@ async def main(repeat: int, runtime_dir: str) -> None:
         ),
     ]
 
-    pool = KernelPool(
-        base, PoolLimits(warm_per_profile=1, max_per_owner=repeat + 1), warm_profiles=(Profile(),)
-    )
+    pool = KernelPool(base, PoolLimits(warm_per_profile=1, max_per_owner=repeat + 1), warm_profiles=(Profile(),))
     await pool.start()
     acquires = []
     try:
@@ -108,13 +104,9 @@ async def main(repeat: int, runtime_dir: str) -> None:
                     await h.execute("1 + 1", ExecuteOptions(timeout=10))
                     trips.append(time.perf_counter() - t)
                 trips.sort()
-                rows.append(
-                    ("execute round trip p50 / p90", f"{trips[15] * 1000:.1f} ms / {trips[27] * 1000:.1f} ms")
-                )
+                rows.append(("execute round trip p50 / p90", f"{trips[15] * 1000:.1f} ms / {trips[27] * 1000:.1f} ms"))
                 rss, pss = kernel_memory(h)
-                rows.append(
-                    ("idle kernel memory, JAX+flax+optax loaded", f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB")
-                )
+                rows.append(("idle kernel memory, JAX+flax+optax loaded", f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB"))
                 fit = int(24 * 1024 // max(pss, 1))
                 rows.append(("idle preloaded kernels in 24 GiB (by PSS)", f"{fit} (at the 2 GiB cap: 12)"))
             await pool.release(h)

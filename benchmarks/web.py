@@ -148,9 +148,7 @@ async def bench_pages(root: Path, n: int, database_url: str) -> dict[str, Any]:
                     user_create=UserCreate(username=f"learner{i:02d}", password="benchmark-pw"),
                     password_hash="x",
                 )
-                sub = submissions.create_submission(
-                    session=session, user=learner, lesson_id="demo-add", code="x"
-                )
+                sub = submissions.create_submission(session=session, user=learner, lesson_id="demo-add", code="x")
                 assert sub.id is not None
                 submissions.mark_done(
                     session=session,
@@ -203,9 +201,7 @@ async def bench_run_overhead(root: Path, n: int) -> dict[str, Any]:
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
     ):
         with Session(app.state.engine) as session:
-            user = users.create_user(
-                session=session, user_create=UserCreate(username="bench", password="benchmark-pw")
-            )
+            user = users.create_user(session=session, user_create=UserCreate(username="bench", password="benchmark-pw"))
             token = tokens.create_api_token(session=session, user=user)
             assert user.id is not None
             user_id = user.id
@@ -304,9 +300,7 @@ async def one_learner(url: str, i: int, timings: dict[str, list[float]], poll_s:
             html = r.text
         timings["run_round_trip"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        r = await timed(
-            "submit_post", "POST", "/lessons/demo-add/submissions", data={"code": "x + 1"}, headers=hx
-        )
+        r = await timed("submit_post", "POST", "/lessons/demo-add/submissions", data={"code": "x + 1"}, headers=hx)
         html = r.text
         while 'class="verdict"' not in html and r.status_code == 200:
             await asyncio.sleep(poll_s)
@@ -332,9 +326,7 @@ async def bench_learners(root: Path, learners: int, run_s: float, grade_s: float
     with ThreadedServer(app) as url:
         t0 = time.perf_counter()
         await asyncio.wait_for(
-            asyncio.gather(
-                *(one_learner(url, i, timings, settings.poll_interval_ms / 1000) for i in range(learners))
-            ),
+            asyncio.gather(*(one_learner(url, i, timings, settings.poll_interval_ms / 1000) for i in range(learners))),
             timeout=300,
         )
         wall = time.perf_counter() - t0

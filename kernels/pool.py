@@ -126,9 +126,7 @@ class KernelPool:
         for task in list(self._tasks):
             with contextlib.suppress(BaseException):
                 await task
-        handles = [h for hs in self._warm.values() for h in hs] + [
-            lease.handle for lease in self._leases.values()
-        ]
+        handles = [h for hs in self._warm.values() for h in hs] + [lease.handle for lease in self._leases.values()]
         self._warm.clear()
         self._leases.clear()
         await asyncio.gather(*(h.shutdown() for h in handles), return_exceptions=True)

@@ -18,9 +18,7 @@ async def healthz() -> dict[str, bool]:
 
 
 @router.get("/")
-async def catalog_page(
-    request: Request, user: OptionalUser, session: SessionDep, catalog: CatalogDep
-) -> Response:
+async def catalog_page(request: Request, user: OptionalUser, session: SessionDep, catalog: CatalogDep) -> Response:
     done = progress.progress_map(session=session, user_id=user.id) if user and user.id else {}
     steps: dict[int, list[object]] = {}
     for lesson in catalog.ordered():

@@ -39,9 +39,7 @@ async def start_run(
 
 
 @router.get("/runs/{run_id}")
-async def poll_run(
-    request: Request, run_id: str, user: CurrentUser, runs: RunsDep, since: int = 0
-) -> Response:
+async def poll_run(request: Request, run_id: str, user: CurrentUser, runs: RunsDep, since: int = 0) -> Response:
     assert user.id is not None
     polled = runs.poll(user_id=user.id, run_id=run_id, since=since)
     if polled is None:

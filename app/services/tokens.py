@@ -19,9 +19,7 @@ def create_web_session(*, session: Session, user: User, max_age_s: int) -> str:
     assert user.id is not None
     token = new_token()
     session.add(
-        WebSession(
-            token_hash=token_hash(token), user_id=user.id, expires_at=utcnow() + timedelta(seconds=max_age_s)
-        )
+        WebSession(token_hash=token_hash(token), user_id=user.id, expires_at=utcnow() + timedelta(seconds=max_age_s))
     )
     session.commit()
     return token

@@ -53,8 +53,7 @@ class PgCluster:
         import psycopg
 
         name = f"t{os.getpid()}_{next(_databases)}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=jaxtutor dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=jaxtutor dbname=postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return name
 
@@ -80,8 +79,9 @@ def throwaway_cluster() -> Iterator[PgCluster]:
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
     def run(*args: str) -> None:
-        proc = subprocess.run([*prefix, *args], env=env, cwd=root, capture_output=True, text=True,
-                              timeout=120, check=False)
+        proc = subprocess.run(
+            [*prefix, *args], env=env, cwd=root, capture_output=True, text=True, timeout=120, check=False
+        )
         if proc.returncode != 0:
             detail = (proc.stdout + proc.stderr)[-2000:]
             if log.exists():
@@ -89,10 +89,22 @@ def throwaway_cluster() -> Iterator[PgCluster]:
             raise RuntimeError(f"{args[0]} failed: {detail}")
 
     try:
-        run(str(bindir / "initdb"), "-D", str(data), "-U", "jaxtutor", "--auth=trust", "-E", "UTF8",
-            "--no-sync", "--no-instructions")
-        options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
+        run(
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "jaxtutor",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
+        )
+        options = (
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
         run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start")
         try:
             yield PgCluster(port=port, bindir=bindir)

@@ -14,17 +14,10 @@ from .conftest import BASE_URL, FakeProvider, csrf, login, make_user, serve
 
 async def test_signup_logs_in_with_safe_cookie(client: httpx.AsyncClient) -> None:
     token = await csrf(client)
-    r = await client.post(
-        "/signup", data={"username": "bob", "password": "longpassword", "csrf_token": token}
-    )
+    r = await client.post("/signup", data={"username": "bob", "password": "longpassword", "csrf_token": token})
     assert r.status_code == 303
     cookie = r.headers["set-cookie"]
-    assert (
-        "jaxtutor_session=" in cookie
-        and "HttpOnly" in cookie
-        and "SameSite=lax" in cookie
-        and "Secure" in cookie
-    )
+    assert "jaxtutor_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie
     page = await client.get("/")
     assert "bob" in page.text and "Log out" in page.text
 
@@ -32,9 +25,7 @@ async def test_signup_logs_in_with_safe_cookie(client: httpx.AsyncClient) -> Non
 async def test_signup_rejects_bad_input_and_duplicates(client: httpx.AsyncClient, app: FastAPI) -> None:
     make_user(app, "alice")
     token = await csrf(client)
-    r = await client.post(
-        "/signup", data={"username": "alice", "password": "longpassword", "csrf_token": token}
-    )
+    r = await client.post("/signup", data={"username": "alice", "password": "longpassword", "csrf_token": token})
     assert r.status_code == 400 and "taken" in r.text
     r = await client.post("/signup", data={"username": "x y", "password": "short", "csrf_token": token})
     assert r.status_code == 400
@@ -45,18 +36,14 @@ async def test_forms_need_the_csrf_token(client: httpx.AsyncClient, app: FastAPI
     await csrf(client)
     r = await client.post("/login", data={"username": "alice", "password": "correct horse"})
     assert r.status_code == 403
-    r = await client.post(
-        "/login", data={"username": "alice", "password": "correct horse", "csrf_token": "forged" * 4}
-    )
+    r = await client.post("/login", data={"username": "alice", "password": "correct horse", "csrf_token": "forged" * 4})
     assert r.status_code == 403
 
 
 async def test_login_logout(client: httpx.AsyncClient, app: FastAPI) -> None:
     make_user(app, "alice")
     token = await csrf(client)
-    bad = await client.post(
-        "/login", data={"username": "alice", "password": "wrong-pass", "csrf_token": token}
-    )
+    bad = await client.post("/login", data={"username": "alice", "password": "wrong-pass", "csrf_token": token})
     assert bad.status_code == 400 and "Wrong username or password" in bad.text
     await login(client)
     assert (await client.get("/playground")).status_code == 200
@@ -85,9 +72,7 @@ async def test_login_is_rate_limited(settings: Settings, provider: FakeProvider)
     async with serve(app) as client:
         token = await csrf(client)
         codes = [
-            (
-                await client.post("/login", data={"username": "a", "password": "b", "csrf_token": token})
-            ).status_code
+            (await client.post("/login", data={"username": "a", "password": "b", "csrf_token": token})).status_code
             for _ in range(3)
         ]
         assert codes == [400, 400, 429]

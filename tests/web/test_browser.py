@@ -71,9 +71,7 @@ def _free_port() -> int:
 def live_server(sandbox_ready: bool) -> Iterator[LiveServer]:
     root = make_short_dir("jtb")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("JAXTUTOR_")
-    } | {
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JAXTUTOR_")} | {
         "JAXTUTOR_DATA_DIR": str(root / "data"),
         "JAXTUTOR_RUNTIME_DIR": str(root / "rt"),
         "JAXTUTOR_LESSON_DIRS": json.dumps([str(LESSONS)]),
@@ -151,8 +149,9 @@ def assert_labelled(page: Any) -> None:
 def test_learner_runs_submits_and_the_instructor_sees_it(live_server: LiveServer, browser: Any) -> None:
     expect = playwright_sync.expect
     url = live_server.url
-    created = live_server.cli("users", "create", "ines", "--role", "instructor", "--password-stdin",
-                              stdin="instructor-password\n")
+    created = live_server.cli(
+        "users", "create", "ines", "--role", "instructor", "--password-stdin", stdin="instructor-password\n"
+    )
     assert created.returncode == 0, created.stderr
 
     learner = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -81,9 +81,7 @@ async def test_admin_changes_roles(client: httpx.AsyncClient, app: FastAPI) -> N
     make_user(app, "alice")
     make_user(app, "ada", role=Role.ADMIN)
     await login(client, "ada")
-    r = await client.post(
-        "/admin/users/1/role", data={"role": "instructor", "csrf_token": await csrf(client)}
-    )
+    r = await client.post("/admin/users/1/role", data={"role": "instructor", "csrf_token": await csrf(client)})
     assert r.status_code == 303
     await login(client, "alice")
     assert (await client.get("/instructor")).status_code == 200

@@ -67,9 +67,7 @@ async def test_passing_reveals_solution_and_history(client: httpx.AsyncClient, a
     ]
 
 
-async def test_grader_crash_is_an_error_report(
-    client: httpx.AsyncClient, app: FastAPI, grader: FakeGrader
-) -> None:
+async def test_grader_crash_is_an_error_report(client: httpx.AsyncClient, app: FastAPI, grader: FakeGrader) -> None:
     grader.raise_error = True
     make_user(app, "alice")
     await login(client)
