@@ -191,7 +191,7 @@ def test_racing_first_runs_make_one_kernel(
         assert gateway_kernels(gateway) - before == {short(row["kernel_id"])}, "exactly one kernel was started"
         # Both replicas now run in that one kernel.
         for replica in (a, b):
-            out = run(client, replica, csrf, "print('same', pid == os.getpid())")
+            out = run(client, replica, csrf, "print(f'same {pid == os.getpid()}')")  # one write: one stream message
             assert "same True" in out, out
 
 
