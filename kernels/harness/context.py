@@ -44,8 +44,28 @@ class GradeContext:
         self.traces = 0  # traces of the shared jit (see ``shared_jit``)
         self.learner_compile_ms: dict[str, float] = {}  # last XLA compile time per learner function name
         self._shared: tuple[Any, Any] | None = None
+        self._fast = False  # see fast_compiles
         self.calls_global_writes: set[str] = set()  # globals the entry rebound or changed during the calls
         self.globals_changed_between_calls: set[str] = set()  # globals it reads that changed between calls
+
+    # -- compilation --------------------------------------------------------------------------------
+    def fast_compiles(self, on: bool) -> None:
+        """Compile with XLA's optimisations mostly off (on), or fully optimised again (off).
+
+        A grading compiles dozens of small programs (every operation run eagerly compiles one) and runs
+        each a few times: unoptimised compilation halves the time they take. What is measured (program
+        structure, memory, speed) is compiled fully optimised: switching off also drops every compiled
+        program, so nothing compiled quickly is measured. The reference kernel runs the same harness, so
+        both sides are compiled alike.
+        """
+        import jax
+
+        if on == self._fast:
+            return
+        jax.config.update("jax_disable_most_optimizations", on)
+        if not on:
+            jax.clear_caches()
+        self._fast = on
 
     # -- learner mode ----------------------------------------------------------------------------
     @contextlib.contextmanager

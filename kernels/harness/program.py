@@ -91,6 +91,7 @@ def program(ctx: GradeContext, fn: Any, with_compile: bool = True) -> dict[str, 
         "effects": sorted(str(e) for e in getattr(closed, "effects", ()))[:10],
     }
     if with_compile:
+        ctx.fast_compiles(False)  # structure and memory figures of the program as it would really be compiled
         target = ctx.jit_target(fn)
         t0 = ctx.p["perf_counter"]()
         with ctx.learner():
