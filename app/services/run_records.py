@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, or_, update
 from sqlmodel import Session, col, select
@@ -82,6 +83,17 @@ def append(
 ) -> bool:
     """Append a batch of outputs (and set ``status``, when given; also a heartbeat: ``updated_at``)."""
     values: dict[str, object] = {"updated_at": utcnow()}
+    values.update(_appended(outputs, chars, truncated))
+    if status is not None:
+        values["status"] = status
+    result = _update_open(session, run_id, values)
+    session.commit()
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _appended(outputs: list[Output] | None, chars: int, truncated: bool) -> dict[str, object]:
+    """Column updates that append a batch of outputs in the database (no read-modify-write)."""
+    values: dict[str, object] = {}
     if outputs:
         values["output"] = col(RunRecord.output) + encode(outputs)
         values["output_count"] = col(RunRecord.output_count) + len(outputs)
@@ -89,13 +101,13 @@ def append(
         values["output_chars"] = col(RunRecord.output_chars) + chars
     if truncated:
         values["truncated"] = True
-    if status is not None:
-        values["status"] = status
-    result = session.execute(
+    return values
+
+
+def _update_open(session: Session, run_id: str, values: dict[str, object]) -> Any:
+    return session.execute(
         update(RunRecord).where(_open(run_id)).values(**values).execution_options(synchronize_session=False)
     )
-    session.commit()
-    return getattr(result, "rowcount", 0) == 1
 
 
 def finish(
@@ -123,16 +135,8 @@ def finish(
         "updated_at": now,
         "finished_at": now,
     }
-    if outputs:
-        values["output"] = col(RunRecord.output) + encode(outputs)
-        values["output_count"] = col(RunRecord.output_count) + len(outputs)
-    if chars:
-        values["output_chars"] = col(RunRecord.output_chars) + chars
-    if truncated:
-        values["truncated"] = True
-    result = session.execute(
-        update(RunRecord).where(_open(run_id)).values(**values).execution_options(synchronize_session=False)
-    )
+    values.update(_appended(outputs, chars, truncated))
+    result = _update_open(session, run_id, values)
     session.commit()
     return getattr(result, "rowcount", 0) == 1
 

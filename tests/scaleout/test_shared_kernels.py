@@ -95,14 +95,19 @@ def short(kernel_id: object) -> str:
     return "g" + str(kernel_id).replace("-", "")[:12]
 
 
-def recorded(database: str, username: str) -> list[dict[str, object]]:
+def rows(database: str, query: str, **params: object) -> list[dict[str, object]]:
     engine = create_engine(database)
     try:
         with engine.connect() as conn:
-            q = text('SELECT r.* FROM run_kernel r JOIN "user" u ON u.id = r.user_id WHERE u.username = :u')
-            return [dict(row._mapping) for row in conn.execute(q, {"u": username})]
+            return [dict(row._mapping) for row in conn.execute(text(query), params)]
     finally:
         engine.dispose()
+
+
+def recorded(database: str, username: str) -> list[dict[str, object]]:
+    return rows(
+        database, 'SELECT r.* FROM run_kernel r JOIN "user" u ON u.id = r.user_id WHERE u.username = :u', u=username
+    )
 
 
 def test_state_interrupt_restart_and_lost_kernel_across_replicas(
@@ -230,13 +235,7 @@ def poll_on(client: httpx.Client, replica: Replica, html: str, timeout: float = 
 
 
 def run_rows(database: str, run_id: str) -> list[dict[str, object]]:
-    engine = create_engine(database)
-    try:
-        with engine.connect() as conn:
-            q = text("SELECT * FROM run_record WHERE id = :id")
-            return [dict(row._mapping) for row in conn.execute(q, {"id": run_id})]
-    finally:
-        engine.dispose()
+    return rows(database, "SELECT * FROM run_record WHERE id = :id", id=run_id)
 
 
 def test_run_output_is_polled_from_the_other_replica(shared: tuple[str, Replica, Replica]) -> None:
