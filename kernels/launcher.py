@@ -57,6 +57,9 @@ class KernelConfig:
     sandbox: bool = True
     preload: bool = True
     preload_libs: bool = True  # also import flax and optax (grading kernels of plain-JAX code skip it)
+    # Also compile the primitives a learner's first cell uses. Grading kernels started on demand skip it:
+    # it costs ~0.4 s of their start, and grading compiles at its own shapes anyway.
+    preload_warmup: bool = True
     ready_timeout_s: float = 60.0
     max_message_bytes: int = 64 << 20
     env: dict[str, str] = field(default_factory=dict)  # lesson/kernel environment (validated)
@@ -110,7 +113,8 @@ def kernel_argv(config: KernelConfig) -> list[str]:
         "--IPKernelApp.quiet=True",
     ]
     if config.preload:
-        lines = PRELOAD_LINES[:1] + (PRELOAD_LIBS if config.preload_libs else []) + PRELOAD_LINES[1:]
+        lines = PRELOAD_LINES[:1] + (PRELOAD_LIBS if config.preload_libs else [])
+        lines += PRELOAD_LINES[1:] if config.preload_warmup else []
         argv.append("--IPKernelApp.exec_lines=" + json.dumps(lines))
     return argv
 

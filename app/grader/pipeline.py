@@ -30,9 +30,11 @@ MAX_SOURCE_BYTES = 256 * 1024
 def kernel_config(
     settings: Settings, *, device_count: int = 0, purpose: str = "grading", libs: bool = True
 ) -> KernelConfig:
-    """``libs``: preload flax/optax too (pool kernels always do; cold grading kernels only when needed)."""
+    """``libs``: preload flax/optax too (pool kernels always do; cold grading kernels only when needed).
+    Kernels from the warm pool are started from the session-kernel config (warm-up compiles included)."""
     return KernelConfig(
         preload_libs=libs,
+        preload_warmup=purpose != "grading",
         runtime_dir=str(settings.runtime_dir),
         python=settings.kernel_python_path(),
         sandbox=not settings.unsafe_no_sandbox,

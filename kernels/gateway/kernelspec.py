@@ -46,7 +46,8 @@ def kernelspec_dict(config: KernelConfig) -> dict[str, object]:
 def write_kernelspec(root: Path | str, config: KernelConfig, name: str = DEFAULT_NAME) -> Path:
     """Write ``<root>/kernels/<name>/kernel.json`` (point the gateway's ``JUPYTER_PATH`` at ``root``).
 
-    ``config`` is what ``app.grader.pipeline.kernel_config(settings)`` builds: its interpreter, preload
+    ``config`` is what ``app.grader.pipeline.kernel_config(settings, purpose="session")`` builds (the warm-up
+    compiles included, as Run kernels want them): its interpreter, preload
     lines, sandbox flag and sandbox limits become the gateway's; its ``env`` and ``channel_key`` are sent
     per kernel by the client instead.
     """

@@ -251,3 +251,15 @@ def test_cgroup_parent_paths(tmp_path: Path) -> None:
     assert _base(tmp_path / "memory", "/a/b", "sub") == tmp_path / "memory/a/b/sub"
     assert _base(tmp_path / "memory", "/a/b", "/jaxtutor") == tmp_path / "memory/jaxtutor"
     assert _base(tmp_path, "/", "/deleg/x") == tmp_path / "deleg/x"
+
+
+def test_grading_kernels_started_on_demand_skip_the_warmup_compiles() -> None:
+    from app.config import Settings
+    from app.grader.pipeline import kernel_config
+    from kernels.launcher import kernel_argv
+
+    settings = Settings()
+    grading = " ".join(kernel_argv(kernel_config(settings)))
+    session = " ".join(kernel_argv(kernel_config(settings, purpose="session")))
+    assert "import jax" in grading and "jax.random.normal" not in grading
+    assert "import jax" in session and "jax.random.normal" in session
