@@ -4,12 +4,16 @@
 # - chromium: Debian's browser for the Playwright suite (tests/web/test_browser.py, marker `browser`);
 #   Playwright's own browser download is never used.
 # - postgresql: server binaries for the throwaway cluster of the `postgres` suite (tests/web/pg.py).
+# - gcc, libc6-dev, libcap2-bin: build and install the non-root mode's privileged helper
+#   (tests/sandbox/test_nonroot.py runs setup-host.sh --server-user for a throwaway server user).
 # Without root this only reports what is missing; those suites then skip with a reason.
 set -eu
 
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$missing postgresql"
+command -v cc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
+command -v setcap >/dev/null 2>&1 || [ -x /usr/sbin/setcap ] || [ -x /sbin/setcap ] || missing="$missing libcap2-bin"
 
 if [ -z "$missing" ]; then
     exit 0
