@@ -2,8 +2,9 @@
 
 Compile time is separated (ahead-of-time ``lower().compile()``), every timed call ends with
 ``block_until_ready``, baseline and submission alternate (A B B A ...) so that load on a shared
-machine hits both alike, and the verdict uses the median of per-pair ratios. Near the threshold the
-measurement is repeated once with more pairs. Clock and blocking functions are the pristine ones
+machine hits both alike, and the verdict uses the median of per-pair ratios. Near the threshold, or
+below it, the measurement is repeated (at most twice, within the budget) and all pairs are judged
+together. Clock and blocking functions are the pristine ones
 captured before learner code ran.
 """
 
@@ -98,9 +99,15 @@ def speedup(ctx: GradeContext, cfg: dict[str, Any], threshold: float, budget_s: 
     pairs(9)
     remeasured = False
     ratio = statistics.median(ratios)
-    if abs(ratio - threshold) / threshold < 0.25:
+    # Near the threshold, or below it, measure again (bounded) and judge all pairs together: a failing
+    # verdict must not come from one disturbed round (another process's burst on a shared machine).
+    rounds = 1
+    while rounds < 3 and (ratio < threshold or abs(ratio - threshold) / threshold < 0.25):
+        if perf() - start > budget_s * 0.6:
+            break
         remeasured = True
         pairs(8)
+        rounds += 1
         ratio = statistics.median(ratios)
     dev = jax.devices()[0]
     return {
@@ -111,6 +118,7 @@ def speedup(ctx: GradeContext, cfg: dict[str, Any], threshold: float, budget_s: 
         "submission_compile_ms": sub_compile,
         "baseline_compile_ms": base_compile,
         "remeasured": remeasured,
+        "rounds": rounds,
         "submission_jitted": sub_jitted,
         "jit_requested": bool(cfg.get("jit_submission", True)),
         "backend": dev.platform,
