@@ -38,7 +38,6 @@ def trees_equal(a: Any, b: Any, rtol: float = 0.0, atol: float = 0.0) -> bool:
 
 def prng(ctx: GradeContext, key_args: list[int]) -> dict[str, Any]:
     import jax
-    import numpy as np
 
     assert ctx.entry is not None
     f = ctx.entry
@@ -71,7 +70,6 @@ def prng(ctx: GradeContext, key_args: list[int]) -> dict[str, Any]:
             result["ignores_key"] = trees_equal(out_a, out_b)
         except Exception as exc:
             result.setdefault("errors", []).append(describe_exception(exc))
-    _ = np
     return result
 
 

@@ -211,8 +211,9 @@ def _calls(ctx: GradeContext) -> dict[str, Any]:
     if ctx.entry is None or ctx.make_args is None:
         return {"skipped": True}
     results = []
-    assert ctx.module is not None
-    reads = purity.referenced_globals(ctx.entry, ctx.module)
+    module = ctx.module
+    assert module is not None
+    reads = purity.referenced_globals(ctx.entry, module)
     previous_reads: dict[str, Any] | None = None  # what the globals it reads held after the previous call
     for seed in ctx.seeds:
         args = ctx.fresh_args(seed)
@@ -225,8 +226,6 @@ def _calls(ctx: GradeContext) -> dict[str, Any]:
             break
         except ValueError:
             pass
-        module = ctx.module
-        assert module is not None
         before = purity.global_fingerprints(module)
         if previous_reads is not None:
             reads_now = {n: before.get(n) for n in previous_reads}

@@ -4,8 +4,7 @@ Compile time is separated (ahead-of-time ``lower().compile()``), every timed cal
 ``block_until_ready``, baseline and submission alternate (A B B A ...) so that load on a shared
 machine hits both alike, and the verdict uses the median of per-pair ratios. Near the threshold, or
 below it, the measurement is repeated (at most twice, within the budget) and all pairs are judged
-together. Clock and blocking functions are the pristine ones
-captured before learner code ran.
+together. Clock and blocking functions are the pristine ones captured before learner code ran.
 """
 
 from __future__ import annotations
