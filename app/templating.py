@@ -69,10 +69,15 @@ class MarkdownRenderer:
 
 
 def render_output(out: Output) -> Markup:
-    """One piece of kernel output as safe HTML."""
+    """One piece of kernel output as safe HTML.
+
+    Stream text is an inline span, not a block: the kernel sends a stream in whatever pieces it was
+    flushed (``print('tick', i, flush=True)`` can arrive as ``"tick"`` then ``" 2\n"``, even in two
+    different polls), and consecutive pieces must read as one text, as in Jupyter.
+    """
     if out.kind == "stream":
         cls = "out-stderr" if out.name == "stderr" else "out-stdout"
-        return Markup('<pre class="out {}">{}</pre>').format(cls, strip_ansi(out.text))
+        return Markup('<span class="out {}">{}</span>').format(cls, strip_ansi(out.text))
     if out.kind == "error":
         return Markup('<pre class="out out-error">{}: {}</pre>').format(out.name, strip_ansi(out.text))
     if out.kind in ("display", "result"):

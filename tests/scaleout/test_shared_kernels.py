@@ -8,6 +8,7 @@ own learner. The replicas' logs are kept in the module's temp dir.
 from __future__ import annotations
 
 import re
+from html import unescape
 import threading
 import time
 from collections.abc import Iterator
@@ -234,6 +235,11 @@ def poll_on(client: httpx.Client, replica: Replica, html: str, timeout: float = 
     return pages
 
 
+def stream_text(html: str) -> str:
+    """The stream text of a Run page, as the learner reads it (the inline stream spans, joined)."""
+    return "".join(unescape(t) for t in re.findall(r'<span class="out out-std(?:out|err)">(.*?)</span>', html, re.S))
+
+
 def run_rows(database: str, run_id: str) -> list[dict[str, object]]:
     return rows(database, "SELECT * FROM run_record WHERE id = :id", id=run_id)
 
@@ -247,15 +253,18 @@ def test_run_output_is_polled_from_the_other_replica(shared: tuple[str, Replica,
         assert r.status_code == 200, r.text
         run_id = re.search(r'id="run-([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
         pages = poll_on(client, b, r.text)  # ... every poll reaches B: no sticky sessions
-        ticks = [re.findall(r"tick (\d)", page) for page in pages]
-        assert [t for page in ticks for t in page] == [str(i) for i in range(8)], pages  # all, in order, once
-        assert sum(1 for page in ticks if page) >= 3, ticks  # the output grew while it ran
+        # The kernel sends a stream in the pieces it flushed ("tick" and " 2\n" may be two outputs, even in
+        # two polls): the learner reads the concatenated text, so that is what must be whole and in order.
+        ticks = "".join(stream_text(page) for page in pages)
+        assert ticks == "".join(f"tick {i}\n" for i in range(8)), pages  # all, in order, once
+        assert sum(1 for page in pages if stream_text(page)) >= 3, pages  # the output grew while it ran
         assert "Done" in pages[-1]
         (row,) = run_rows(database, run_id)
-        assert (row["replica"], row["status"], row["reason"], row["output_count"]) == ("A", "done", "ok", 8)
+        assert (row["replica"], row["status"], row["reason"]) == ("A", "done", "ok")
+        assert row["output_count"] >= 8  # type: ignore[operator]
         for replica in (a, b):  # the whole Run, from either replica
             whole = client.get(f"{replica.url}/runs/{run_id}?since=0", headers={"HX-Request": "true"})
-            assert whole.status_code == 200 and re.findall(r"tick (\d)", whole.text) == [str(i) for i in range(8)]
+            assert whole.status_code == 200 and stream_text(whole.text) == ticks
 
         # Interrupted from B, polled on B: the end reaches the row.
         r = start(client, a, csrf, "import time\nprint('looping', flush=True)\nwhile True: time.sleep(0.02)")

@@ -30,7 +30,7 @@ BASE_URL = "https://testserver"
 
 
 class FakeKernel:
-    """Stands in for kernels.runtime.KernelHandle: echoes, raises or sleeps (until interrupted)."""
+    """Stands in for kernels.runtime.KernelHandle: echoes, raises, sleeps (until interrupted) or prints in pieces."""
 
     def __init__(self) -> None:
         self.busy = False
@@ -64,6 +64,10 @@ class FakeKernel:
                 result.error = ErrorInfo("ValueError", "bad <value>", ["\x1b[31mTraceback line\x1b[0m"])
                 await emit(Output(kind="error", name="ValueError", text="bad <value>"))
                 return result
+            if "PIECES" in code:  # one line flushed in two pieces, far enough apart to reach two polls
+                await emit(Output(kind="stream", name="stdout", text="tick"))
+                await asyncio.sleep(0.2)
+                await emit(Output(kind="stream", name="stdout", text=" 2\n"))
             if "HTML" in code:
                 await emit(Output(kind="display", data={"text/html": "<script>alert(1)</script><b>x</b>"}))
             await emit(Output(kind="stream", name="stdout", text=f"<ran> {len(code)} chars\n"))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
 from fastapi import FastAPI
@@ -38,6 +39,23 @@ async def test_run_streams_output_until_done(client: httpx.AsyncClient, app: Fas
     assert "&lt;ran&gt; 13 chars" in out and "Done" in out
     status = await client.get("/kernel/status")
     assert "idle" in status.text
+
+
+async def test_stream_pieces_from_different_polls_read_as_one_line(client: httpx.AsyncClient, app: FastAPI) -> None:
+    make_user(app, "alice")
+    await login(client)
+    r = await _run(client, "PIECES")
+    pages = [r.text]
+    url = next_poll(r.text)
+    while url is not None:
+        await asyncio.sleep(0.01)
+        pages.append((await client.get(url, headers={"HX-Request": "true"})).text)
+        url = next_poll(pages[-1])
+    assert sum("tick" in page for page in pages) == 1 and sum(" 2\n" in page for page in pages) == 1
+    assert [i for i, p in enumerate(pages) if "tick" in p] != [i for i, p in enumerate(pages) if " 2\n" in p]
+    # Inline spans with nothing between them but the (replaced) poll element: the browser shows "tick 2".
+    html = re.sub(r'<div hx-get="[^"]*"[^>]*>.*?</div>', "", "".join(pages), flags=re.S)
+    assert re.search(r'tick</span><span class="out out-stdout"> 2\n</span>', html), html
 
 
 async def test_html_output_goes_to_a_sandboxed_iframe(client: httpx.AsyncClient, app: FastAPI) -> None:
