@@ -8,10 +8,10 @@ own learner. The replicas' logs are kept in the module's temp dir.
 from __future__ import annotations
 
 import re
-from html import unescape
 import threading
 import time
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import httpx
