@@ -197,3 +197,10 @@ class Settings(BaseSettings):
     gateway_token: str = Field("", description="The gateway's KG_AUTH_TOKEN, sent on REST calls and websockets.")
     gateway_kernel_name: str = Field("jaxtutor", description="Kernelspec name the gateway serves for jaxtutor.")
     gateway_request_timeout_s: float = Field(30.0, gt=0, description="Timeout of one REST call to the gateway.")
+    gateway_kernel_gpus: int = Field(
+        0,
+        ge=0,
+        le=16,
+        description="GPUs each gateway kernel requests: Enterprise Gateway's KERNEL_GPUS and KERNEL_GPUS_LIMIT "
+        "(nvidia.com/gpu on Kubernetes), and JAX_PLATFORMS=cuda,cpu unless the lesson sets it. 0: CPU kernels.",
+    )

@@ -54,11 +54,14 @@ class GatewayKernels:
     typed against a shared protocol, it is handed out under the ``KernelHandle`` type.
     """
 
-    def __init__(self, url: str, token: str, kernel_name: str = "jaxtutor", request_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, url: str, token: str, kernel_name: str = "jaxtutor", request_timeout_s: float = 30.0, gpus: int = 0
+    ) -> None:
         self.url = url
         self.token = token
         self.kernel_name = kernel_name
         self.request_timeout_s = request_timeout_s
+        self.gpus = gpus
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GatewayKernels:
@@ -67,13 +70,19 @@ class GatewayKernels:
             settings.gateway_token,
             kernel_name=settings.gateway_kernel_name,
             request_timeout_s=settings.gateway_request_timeout_s,
+            gpus=settings.gateway_kernel_gpus,
         )
 
     async def acquire(self, config: KernelConfig) -> KernelHandle:
         from kernels.gateway.client import start_gateway_kernel
 
         kernel = await start_gateway_kernel(
-            config, self.url, self.token, kernel_name=self.kernel_name, request_timeout_s=self.request_timeout_s
+            config,
+            self.url,
+            self.token,
+            kernel_name=self.kernel_name,
+            request_timeout_s=self.request_timeout_s,
+            gpus=self.gpus,
         )
         return cast(KernelHandle, kernel)
 

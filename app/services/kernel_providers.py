@@ -99,6 +99,7 @@ class GatewayKernelProvider:
             s.gateway_token,
             kernel_name=s.gateway_kernel_name,
             request_timeout_s=s.gateway_request_timeout_s,
+            gpus=s.gateway_kernel_gpus,
         )
         return kernel
 

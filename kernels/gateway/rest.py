@@ -50,11 +50,15 @@ def resource_env(sandbox_options: dict[str, Any], gpus: int = 0) -> dict[str, st
 
 
 def start_body(config: KernelConfig, channel_key: str, kernel_name: str, *, gpus: int = 0) -> dict[str, Any]:
-    """The ``POST /api/kernels`` body: kernelspec name, the kernel's whole environment and its resources."""
-    return {
-        "name": kernel_name,
-        "env": {**kernel_env(config, channel_key), **resource_env(config.sandbox_options, gpus)},
-    }
+    """The ``POST /api/kernels`` body: kernelspec name, the kernel's whole environment and its resources.
+
+    A kernel given GPUs runs JAX on them (``JAX_PLATFORMS=cuda,cpu``) unless its lesson chose the
+    platforms itself (``config.env``), as the local sandbox does for the GPUs it assigns.
+    """
+    env = kernel_env(config, channel_key)
+    if gpus > 0 and "JAX_PLATFORMS" not in config.env:
+        env["JAX_PLATFORMS"] = "cuda,cpu"
+    return {"name": kernel_name, "env": {**env, **resource_env(config.sandbox_options, gpus)}}
 
 
 class GatewayREST:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from kernels.gateway.client import GatewayKernel, attach_gateway_kernel, start_gateway_kernel
-from kernels.gateway.rest import KernelGone, resource_env
+from kernels.gateway.rest import KernelGone, resource_env, start_body
 from kernels.launcher import kernel_env
 from kernels.outcomes import Output, Reason
 from kernels.runtime import Deadline, ExecuteOptions, KernelStartError
@@ -247,3 +247,40 @@ def test_resource_env_from_sandbox_limits() -> None:
         "KERNEL_MEMORY_LIMIT": "2048Mi",
     }
     assert resource_env({}, gpus=1) == {"KERNEL_GPUS": "1", "KERNEL_GPUS_LIMIT": "1"}
+
+
+def test_gpu_kernels_request_gpus_and_run_jax_on_them(gateway: Gateway) -> None:
+    """``gateway_kernel_gpus`` reaches the start request of grading and Run kernels alike."""
+    from app.config import Settings
+    from app.grader.kernel_source import GatewayKernels
+
+    body = start_body(gateway.config, "k" * 32, "jaxtutor", gpus=1)
+    assert (body["env"]["KERNEL_GPUS"], body["env"]["KERNEL_GPUS_LIMIT"]) == ("1", "1")
+    assert body["env"]["JAX_PLATFORMS"] == "cuda,cpu"
+    lesson_cpu = replace(gateway.config, env={"JAX_PLATFORMS": "cpu"})  # e.g. a simulated 8-device lesson
+    assert start_body(lesson_cpu, "k" * 32, "jaxtutor", gpus=1)["env"]["JAX_PLATFORMS"] == "cpu"
+    cpu = start_body(gateway.config, "k" * 32, "jaxtutor")["env"]
+    assert cpu["JAX_PLATFORMS"] == "cpu" and "KERNEL_GPUS" not in cpu
+    settings = Settings(kernel_backend="gateway", gateway_url=gateway.url, gateway_kernel_gpus=2)
+    assert GatewayKernels.from_settings(settings).gpus == 2
+
+
+async def test_a_gpu_run_kernel_gets_the_gpu_platforms(gateway: Gateway, tmp_path: Path) -> None:
+    from app.config import Settings
+    from app.services.kernel_providers import GatewayKernelProvider
+
+    settings = Settings(
+        kernel_backend="gateway",
+        gateway_url=gateway.url,
+        gateway_token=gateway.token,
+        gateway_kernel_gpus=1,
+        unsafe_no_sandbox=True,
+        runtime_dir=Path(gateway.runtime_dir),
+        data_dir=tmp_path,
+    )
+    kernel = await GatewayKernelProvider(settings).acquire(owner="gpu-learner")
+    try:
+        r = await kernel.execute("import os; print(os.environ['JAX_PLATFORMS'])")
+        assert r.stdout() == "cuda,cpu\n"
+    finally:
+        await kernel.shutdown()
