@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.models import RunStatus
 from app.services import run_records
+from kernels.execute import output_size
 from kernels.outcomes import Output
 
 if TYPE_CHECKING:
@@ -26,11 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FLUSH_S = 0.25  # at most one output write per Run this often
-
-
-def output_size(out: Output) -> int:
-    """Characters of an output as ``kernels.runtime.emit_capped`` counts them against the limit."""
-    return len(out.text) + sum(len(str(v)) for v in out.data.values())
 
 
 class RunRecorder:

@@ -2,8 +2,8 @@
 
 ``kernels.gateway.rest`` starts, interrupts, restarts and deletes kernels; ``kernels.gateway.channels``
 carries the Jupyter messages on one websocket per kernel. This module runs cells on them with the same
-semantics and outcomes as ``kernels.runtime.KernelHandle.execute`` (and the same helpers for timeouts,
-iopub messages and final outcomes): outputs streamed to ``on_output``, a moving ``Deadline`` (interrupt,
+semantics and outcomes as ``kernels.runtime.KernelHandle.execute`` (both drive a
+``kernels.execute.ExecuteRequest``; only the transport differs): outputs streamed to ``on_output``, a moving ``Deadline`` (interrupt,
 then kill = DELETE after the grace period, or at once with ``kill_on_timeout``), the output budget
 (``budget_streams_only`` too), and death detection. A frame larger than ``max_message_bytes`` closes the
 websocket; the client reconnects with the same session id and reports the output as cut (``OUTPUT_LIMIT``),
@@ -23,19 +23,12 @@ import time
 import uuid
 from typing import Any
 
+from kernels.execute import Deadline, Due, ExecuteOptions, ExecuteRequest
 from kernels.gateway.channels import KernelChannels
 from kernels.gateway.rest import GatewayError, GatewayREST, KernelGone, start_body
 from kernels.launcher import KernelConfig
-from kernels.outcomes import ExecutionResult, Output, Reason, plain_message
-from kernels.runtime import (
-    Deadline,
-    ExecuteOptions,
-    emit_capped,
-    finish_result,
-    handle_iopub,
-    new_channel_key,
-    timed_out,
-)
+from kernels.outcomes import ExecutionResult, Reason
+from kernels.runtime import new_channel_key
 
 __all__ = ["GatewayError", "GatewayKernel", "KernelGone", "attach_gateway_kernel", "start_gateway_kernel"]
 
@@ -172,7 +165,7 @@ class GatewayKernel:
     async def execute(self, code: str, options: ExecuteOptions | None = None) -> ExecutionResult:
         """Run one cell. Never raises for anything the code did; the result says what happened."""
         opts = options or ExecuteOptions()
-        deadline = opts.timeout if isinstance(opts.timeout, Deadline) else Deadline(opts.timeout)
+        deadline = opts.deadline()
         async with self._lock:
             self.busy = self.ch.active = True
             try:
@@ -181,111 +174,75 @@ class GatewayKernel:
                 self.busy = self.ch.active = False
                 self.last_used = time.monotonic()
 
-    def _lost_result(self, result: ExecutionResult) -> None:
-        why = self.ch.lost or (Reason.KILLED, {})
-        result.reason, result.message = why[0], plain_message(why[0], **why[1])
-        self.dead_reason = why
+    def _lost(self) -> tuple[Reason, dict[str, Any]]:
+        self.dead_reason = self.ch.lost or (Reason.KILLED, {})
+        return self.dead_reason
 
     async def _execute(self, code: str, opts: ExecuteOptions, deadline: Deadline) -> ExecutionResult:
-        started = time.monotonic()
-        result = ExecutionResult(reason=Reason.OK)
         ch = self.ch
         if ch.lost is None and not self._shut and ch.detached:
             with contextlib.suppress(Exception):  # unreachable: the send below reports the lost kernel
                 await ch.ensure()
+        req = ExecuteRequest("", opts, deadline)
         if ch.lost is not None:
-            self._lost_result(result)
-            return result
-        budget = [opts.output_limit]
+            req.lost(self._lost())
+            return req.result
         oversized_before = ch.oversized
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": False,
+            "user_expressions": opts.user_expressions,
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
         try:
-            msg_id = await ch.send(
-                "shell",
-                "execute_request",
-                {
-                    "code": code,
-                    "silent": False,
-                    "store_history": False,
-                    "user_expressions": opts.user_expressions,
-                    "allow_stdin": False,
-                    "stop_on_error": True,
-                },
-            )
+            req.msg_id = await ch.send("shell", "execute_request", content)
         except ConnectionError:
             ch.mark_lost(ch.lost or (Reason.KILLED, {}))
-            self._lost_result(result)
-            return result
-        got_idle = False
-        reply: dict[str, Any] | None = None
-        interrupted_at: float | None = None
+            req.lost(self._lost())
+            return req.result
         probe_id: str | None = None
         quiet_since = time.monotonic()
-
-        async def emit(out: Output) -> None:
-            await emit_capped(out, result, budget, opts)
-
-        while not (got_idle and reply is not None):
-            # Deadline handling: interrupt first (keeps state), kill (DELETE) after the grace period.
-            if deadline.expired():
-                if opts.kill_on_timeout or (
-                    interrupted_at is not None and time.monotonic() - interrupted_at > opts.interrupt_grace_s
-                ):
-                    ch.mark_lost((Reason.KILLED, {}))
-                    await self._rest.delete(self.id)
-                    timed_out(result, opts, deadline)
-                    self.dead_reason = (result.reason, {})
-                    break
-                if interrupted_at is None:
-                    interrupted_at = time.monotonic()
-                    with contextlib.suppress(Exception):
-                        await self.interrupt()
-            wait = 0.25
-            rem = deadline.remaining()
-            if rem is not None and rem > 0:
-                wait = min(wait, rem)
+        while not req.done:
+            due = req.due()
+            if due is Due.KILL:
+                ch.mark_lost((Reason.KILLED, {}))
+                await self._rest.delete(self.id)
+                self.dead_reason = req.killed()
+                break
+            if due is Due.INTERRUPT:
+                with contextlib.suppress(Exception):
+                    await self.interrupt()
             if probe_id is None and ch.oversized > oversized_before and ch.connected.is_set():
                 with contextlib.suppress(ConnectionError):
                     probe_id = await ch.send("shell", "kernel_info_request", {})
-            item = await ch.next(wait)
+            item = await ch.next(req.wait_s())
             if item is None:
-                if reply is None:
+                if req.reply is None:
                     if ch.lost is not None:
-                        self._lost_result(result)
+                        req.lost(self._lost())
                         break
                     # Belt and braces: a gateway without our server classes may never say "dead".
                     if time.monotonic() - quiet_since > 2.0:
                         quiet_since = time.monotonic()
                         if not await self.is_alive():
-                            self._lost_result(result)
+                            req.lost(self._lost())
                             break
                 continue
             quiet_since = time.monotonic()
             channel, m = item
-            parent_id = m.get("parent_header", {}).get("msg_id")
-            if probe_id is not None and parent_id == probe_id and channel == "shell":
+            if probe_id is not None and channel == "shell" and m.get("parent_header", {}).get("msg_id") == probe_id:
                 # The shell answers in order: the execution is over, its last messages were lost with the
                 # oversized frame's connection. Its output was cut either way.
-                if reply is None:
-                    reply = {"content": {"status": "ok"}}
+                req.reply = req.reply or {"content": {"status": "ok"}}
                 break
-            if parent_id != msg_id:
-                if ch.lost is not None and reply is None:
-                    self._lost_result(result)
-                    break
-                continue
-            if channel == "shell":
-                reply = m
-                if got_idle:
-                    break
-                continue
-            if channel != "iopub":
-                continue
-            if await handle_iopub(m, result, emit):
-                got_idle = True
+            if not await req.take(channel, m) and ch.lost is not None and req.reply is None:
+                req.lost(self._lost())
+                break
         if ch.oversized > oversized_before:
-            result.truncated = True
-        result.duration_s = time.monotonic() - started
-        return finish_result(result, reply, interrupted_at, deadline)
+            req.result.truncated = True
+        return req.finish()
 
 
 async def start_gateway_kernel(
