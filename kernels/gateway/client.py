@@ -3,11 +3,11 @@
 ``kernels.gateway.rest`` starts, interrupts, restarts and deletes kernels; ``kernels.gateway.channels``
 carries the Jupyter messages on one websocket per kernel. This module runs cells on them with the same
 semantics and outcomes as ``kernels.runtime.KernelHandle.execute`` (both drive a
-``kernels.execute.ExecuteRequest``; only the transport differs): outputs streamed to ``on_output``, a moving ``Deadline`` (interrupt,
-then kill = DELETE after the grace period, or at once with ``kill_on_timeout``), the output budget
-(``budget_streams_only`` too), and death detection. A frame larger than ``max_message_bytes`` closes the
-websocket; the client reconnects with the same session id and reports the output as cut (``OUTPUT_LIMIT``),
-like a hostile kernel's huge message is refused locally.
+``kernels.execute.ExecuteRequest``; only the transport differs): outputs streamed to ``on_output``, a
+moving ``Deadline`` (interrupt, then kill = DELETE after the grace period, or at once with
+``kill_on_timeout``), the output budget (``budget_streams_only`` too), and death detection. A frame
+larger than ``max_message_bytes`` closes the websocket; the client reconnects with the same session id
+and reports the output as cut (``OUTPUT_LIMIT``), like a hostile kernel's huge message is refused locally.
 
 ``start_gateway_kernel`` starts a kernel (every start sends an explicit ``env``: the kernel's environment
 with its fresh ``JAXTUTOR_CHANNEL_KEY``, nothing of the gateway's, plus Enterprise Gateway's resource
