@@ -59,7 +59,10 @@ def compare(got: dict[str, Any], want: dict[str, Any], rtol: float | None, atol:
             if g["dtype"] != w["dtype"]:
                 hint = ""
                 if "int" in g["dtype"] and "float" in w["dtype"]:
-                    hint = " (integer arithmetic where floats were expected: check `//` or integer inputs)"
+                    hint = (
+                        " (an integer result where floats were expected: check `astype`/`dtype=`, `//`, or "
+                        "integer inputs)"
+                    )
                 elif g["dtype"] == "float64":
                     hint = " (64-bit floats: keep computations in float32)"
                 return f"{where} has dtype {g['dtype']}, expected {w['dtype']}{hint}"
@@ -80,13 +83,7 @@ def compare(got: dict[str, Any], want: dict[str, Any], rtol: float | None, atol:
                         f"(beyond rtol={rt:g}, atol={at:g}){_float_hint(ga, wa)}"
                     )
             elif not np.array_equal(ga, wa):
-                hint = ""
-                if wa.dtype.kind in "iu" and wa.dtype.itemsize < 8:
-                    hint = (
-                        f" ({w['dtype']} wraps around silently on overflow: compute in a wider dtype and cast at "
-                        "the end, or check integer division)"
-                    )
-                return f"{where} has different values than expected{hint}"
+                return f"{where} has different values than expected{_exact_hint(ga, wa, w['dtype'])}"
         elif w.get("kind") == "scalar":
             if g.get("kind") == "array" and g.get("shape") == []:
                 ga = to_array(g)
@@ -139,3 +136,17 @@ def has_nonfinite(tree: dict[str, Any]) -> bool:
         if arr is not None and arr.dtype.kind in "fc" and not np.isfinite(arr).all():
             return True
     return False
+
+
+def _exact_hint(got: Any, want: Any, dtype: str) -> str:
+    """Why integer or boolean results differ, when the values say so: a different order, or overflow."""
+    if got.size and np.array_equal(np.sort(got, axis=None), np.sort(want, axis=None)):
+        return " (the same values in a different order: check the sort direction, the axis or the indexing)"
+    if want.dtype.kind in "iu" and want.dtype.itemsize < 8:
+        g64, w64 = got.astype(np.int64), want.astype(np.int64)
+        flipped = (np.sign(g64) != np.sign(w64)) & (np.abs(w64) > 2**8)
+        narrow = want.dtype.itemsize <= 2  # 8- and 16-bit integers overflow in everyday sums and products
+        if narrow or (np.abs(w64) >= 2 ** (8 * want.dtype.itemsize - 2)).any() or flipped.any():
+            return f" ({dtype} wraps around silently on overflow: compute in a wider dtype and cast at the end)"
+    wrong = float(np.mean(got != want)) if got.shape == want.shape else 1.0
+    return f" in {wrong:.0%} of its elements"

@@ -28,6 +28,7 @@ HARNESS_MODULES = (
     "serialize",
     "context",
     "probes",
+    "keys",
     "purity",
     "program",
     "transforms",

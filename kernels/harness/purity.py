@@ -55,6 +55,15 @@ def _classify_c(fn: Any) -> str | None:
     return None
 
 
+def _reads_environment(frame: types.FrameType, mod: str, name: str) -> bool:
+    """``os.environ[...]``, ``os.getenv``, ``os.environ.get`` or ``in os.environ``, called by the learner."""
+    import os
+
+    if mod == "os" and name in ("getenv", "__getitem__"):
+        return True
+    return name in ("get", "__contains__") and frame.f_locals.get("self") is os.environ
+
+
 class SideEffectProfiler:
     """sys.setprofile hook that records calls made directly from the learner's file."""
 
@@ -71,8 +80,13 @@ class SideEffectProfiler:
             back = frame.f_back
             if back is not None and back.f_code.co_filename == LEARNER_FILE:
                 mod = frame.f_globals.get("__name__", "") or ""
+                name = frame.f_code.co_name
                 if mod in ("random", "secrets") or mod.startswith("numpy.random"):
-                    self.events.append((f"{mod}.{frame.f_code.co_name}", back.f_lineno))
+                    self.events.append((f"{mod}.{name}", back.f_lineno))
+                elif mod == "logging" or mod.startswith("logging."):
+                    self.events.append((f"print (logging: {name})", back.f_lineno))
+                elif _reads_environment(frame, mod, name):
+                    self.events.append(("os.environ", back.f_lineno))
 
     def __enter__(self) -> SideEffectProfiler:
         sys.setprofile(self)
@@ -83,15 +97,31 @@ class SideEffectProfiler:
 
 
 def _global_fingerprints(module: types.ModuleType) -> dict[str, Any]:
+    """Data globals by name, and the data attributes of the learner's own functions and classes as
+    ``name.attr`` (``f.calls += 1`` and ``Counter.n += 1`` are module-level state too)."""
     out = {}
     for name, value in list(vars(module).items()):
-        if name.startswith("__") or isinstance(value, types.ModuleType | type) or callable(value):
+        if name.startswith("__") or isinstance(value, types.ModuleType):
             continue
-        try:
-            out[name] = fingerprint(value)
-        except Exception:
-            out[name] = ("id", id(value))
+        if isinstance(value, type) or callable(value):
+            if getattr(value, "__module__", None) == module.__name__:
+                # A class's private names are left out: libraries (Flax, dataclasses) cache on classes.
+                private = "_" if isinstance(value, type) else "__"
+                for attr, item in list(getattr(value, "__dict__", {}).items())[:100]:
+                    if attr.startswith(private) or callable(item):
+                        continue
+                    if not isinstance(item, classmethod | staticmethod | property):
+                        out[f"{name}.{attr}"] = _fingerprint(item)
+            continue
+        out[name] = _fingerprint(value)
     return out
+
+
+def _fingerprint(value: Any) -> Any:
+    try:
+        return fingerprint(value)
+    except Exception:
+        return ("id", id(value))
 
 
 def referenced_globals(fn: Any, module: types.ModuleType) -> set[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import context, probes, program, purity, timing, transforms
+from . import context, keys, probes, program, purity, timing, transforms
 from .channel import Channel, take_key
 from .context import GradeContext, code_names, describe_exception, load_source
 from .guard import LEARNER_FILE, Guard, changed_attributes, fingerprint_modules
@@ -119,7 +119,7 @@ def _phases(plan: dict[str, Any]) -> list[tuple[str, Any]]:
     if "purity" in checks:
         out.append(("purity", purity.purity))
     if "prng" in checks:
-        out.append(("prng", lambda c: probes.prng(c, list(checks["prng"].get("key_args", [])))))
+        out.append(("prng", lambda c: keys.prng(c, list(checks["prng"].get("key_args", [])))))
     if checks.keys() & {"jit", "retrace", "vectorization", "structure", "speedup", "vmap", "grad"}:
         out.append(("jit", _jit))
     if "retrace" in checks:
@@ -169,7 +169,7 @@ def _load(ctx: GradeContext) -> dict[str, Any]:
     ctx.learner_names = code_names(plan["source"]) | {"counted"}
     entry = plan.get("entry", "f")
     fn = module.__dict__.get(entry)
-    info: dict[str, Any] = {"entry_found": fn is not None, "entry_callable": callable(fn)}
+    info: dict[str, Any] = {"entry": entry, "entry_found": fn is not None, "entry_callable": callable(fn)}
     if fn is None or not callable(fn):
         return info
     ctx.entry = fn

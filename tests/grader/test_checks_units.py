@@ -198,7 +198,65 @@ def test_compare_hints_at_overflow_and_precision() -> None:
 
     wrapped = compare(arr(np.array([4, 44], np.uint8)), arr(np.array([4, 300 - 256 + 1], np.uint8)), None, None)
     assert wrapped is not None and "wraps around" in wrapped
+    flipped = compare(arr(np.array([7, -(2**31) + 5], np.int32)), arr(np.array([7, 2**31 - 3], np.int32)), None, None)
+    assert flipped is not None and "wraps around" in flipped
+    order = compare(arr(np.array([3, 1, 2], np.int32)), arr(np.array([2, 1, 3], np.int32)), None, None)
+    assert order is not None and "different order" in order and "wraps" not in order
+    plain = compare(arr(np.array([3, 1, 2, 9], np.int32)), arr(np.array([3, 1, 2, 4], np.int32)), None, None)
+    assert plain is not None and "in 25% of its elements" in plain and "wraps" not in plain
     close = compare(arr(np.array([1.0, 2.0], np.float32)), arr(np.array([1.001, 2.0], np.float32)), None, None)
     assert close is not None and "precision" in close
     inf = compare(arr(np.array([np.inf, 2.0], np.float32)), arr(np.array([1.0, 2.0], np.float32)), None, None)
     assert inf is not None and "Inf" in inf
+
+
+def test_messages_name_what_the_learner_wrote() -> None:
+    from app.grader.checks import program
+
+    cfg: dict[str, Any] = {}
+    src = "import random\n\ndef f(x):\n    random.seed(1)\n    x.sort()\n    return x + random.uniform(0, 1)\n"
+    side = [
+        {"what": "random.seed", "line": 4, "code": "random.seed(1)", "count": 1},
+        {"what": "random.uniform", "line": 6, "code": "return x + random.uniform(0, 1)", "count": 1},
+    ]
+    msg = purity.evaluate(Evidence(cfg, _run(purity={"side_effects": side}), None, source=src)).message
+    assert "Line 6" in msg and "`random.uniform`" in msg and "random.seed" not in msg  # seeding draws nothing
+    run = _run(load={"entry": "f", "params": ["x"]}, purity={"input_mutations": [0]})
+    msg = purity.evaluate(Evidence(cfg, run, None, source=src)).message
+    assert "Line 5 (`x.sort()`)" in msg and "`jnp.sort(x)`" in msg
+    env = _run(purity={"side_effects": [{"what": "os.environ", "line": 3, "code": "t = os.environ['T']", "count": 1}]})
+    assert "environment variable" in purity.evaluate(Evidence(cfg, env, None)).message
+    attr = _run(purity={"global_writes": ["f.calls"]})
+    attr_src = "def f(x):\n    f.calls = getattr(f, 'calls', 0) + 1\n    return x\n"
+    assert "Line 2" in purity.evaluate(Evidence(cfg, attr, None, source=attr_src)).message
+    assert purity.mutation_line("def f(b):\n    y = b.pop('y')\n    return y\n", ["b"], "f") == (2, "y = b.pop('y')")
+    assert purity.mutation_line("def f(b):\n    c = dict(b)\n    c.pop('y')\n", ["b"], "f") is None
+    loops = program._loop_names({"scan": 1}, "def f(x):\n    return lax.fori_loop(0, 3, body, x)\n")
+    assert loops == ["`lax.fori_loop`"]
+    assert program._loop_names({"while": 1}, "y = map(g, xs)\n") == ["`while`"]
+
+
+def test_retrace_advice_fits_the_change() -> None:
+    changed = compile_checks._changed_argument
+    assert "Keep dtypes fixed" in changed("float32[16]", "bfloat16[16]", ["x"])
+    assert "`1.0`, not `1`" in changed("int[]", "float[]", ["t"])
+    assert "pad or bucket" in changed("float32[32, 4]", "float32[27, 4]", ["x"])
+    assert "same structure" in changed("float32[2],float32[2]", "float32[2]", ["xs"])
+    assert "static argument `n`" in changed("static=3", "static=4", ["n"])
+
+
+def test_prng_value_reuse_loop_bodies_and_vmap() -> None:
+    cfg: dict[str, Any] = {}
+    loop = {
+        "message": "scan body function leads to key reuse when repeatedly executed",
+        "line": 9,
+        "code": "lax.scan(b)",
+    }
+    res = prng.evaluate(Evidence(cfg, _run(prng={"reuse": loop, "key_args": [0]}), None))
+    assert res.status == "fail" and "every step" in res.message and "split(key, n_steps)" in res.message
+    same = [{"line": 6, "code": "a = normal(k1)"}, {"line": 7, "code": "b = normal(k2)"}]
+    res = prng.evaluate(Evidence(cfg, _run(prng={"same_key_draws": same, "key_args": [0]}), None))
+    assert res.status == "fail" and "line 6" in res.message and "line 7" in res.message and "twice" in res.message
+    shared = {"line": 5, "code": "keep = bernoulli(key, 0.8, x.shape)"}
+    res = prng.evaluate(Evidence(cfg, _run(prng={"vmap_shared_key": shared, "key_args": [0]}), None))
+    assert res.status == "fail" and "jax.vmap" in res.message and "Line 5" in res.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from app.grader.checks.base import Evidence, phase_problem, result
@@ -38,13 +39,19 @@ def evaluate_jit(ev: Evidence) -> CheckResult:
     d = run.data("jit") or {}
     figures = {"trace_ms": round(d.get("trace_ms", 0), 1), "compile_ms": round(d.get("compile_ms", 0), 1)}
     if d.get("matches_eager") is False:
+        why = (
+            "It changes its input in place (see purity): called directly the change happens, under jit the "
+            "input is a traced value and the change is lost or refused. Build new arrays instead "
+            "(`jnp.sort(x)`, `x.at[i].set(v)`)."
+            if (run.data("purity") or {}).get("input_mutations")
+            else "It depends on something jit freezes at trace time (a global, the clock, Python randomness): "
+            "pass that in as an argument."
+        )
         return result(
             ev,
             name,
             "fail",
-            "Under jax.jit your function returns a different result than when called "
-            "directly. It depends on something jit freezes at trace time (a global, the clock, Python "
-            "randomness): pass that in as an argument.",
+            f"Under jax.jit your function returns a different result than when called directly. {why}",
             **figures,
         )
     return result(
@@ -56,17 +63,41 @@ def evaluate_jit(ev: Evidence) -> CheckResult:
     )
 
 
+_LEAF = re.compile(r"(\w+)\[([^\]]*)\]")
+
+
 def _changed_argument(before: str, after: str, params: list[str]) -> str:
-    """Which argument's shape, dtype or static value changed between two calls, in words (no values)."""
+    """Which argument's shape, dtype or static value changed between two calls, and the fix for that kind
+    of change, in words (no values)."""
     old, new = before.split("; "), after.split("; ")
     for i, (a, b) in enumerate(zip(old, new, strict=False)):
-        if a != b:
-            name = f"`{params[i]}`" if i < len(params) else f"number {i + 1}"
-            if a.startswith("static=") or b.startswith("static="):
-                return (
-                    f"The static argument {name} had a new value, and every new static value means a new compilation."
-                )
-            return f"Argument {name} changed from {a} to {b} between calls."
+        if a == b:
+            continue
+        name = f"`{params[i]}`" if i < len(params) else f"number {i + 1}"
+        if a.startswith("static=") or b.startswith("static="):
+            return (
+                f"The static argument {name} had a new value, and every new static value means a new compilation. "
+                "Make it a traced (non-static) argument if it is a number that changes, or keep it to a few values."
+            )
+        changed = f"Argument {name} changed from {a} to {b} between calls."
+        la, lb = _LEAF.findall(a), _LEAF.findall(b)
+        if len(la) != len(lb):
+            return (
+                f"{changed} Keep the same structure on every call (tuples or dicts with fixed keys, not lists "
+                "that grow)."
+            )
+        dtypes = {(x[0], y[0]) for x, y in zip(la, lb, strict=True) if x[0] != y[0]}
+        if dtypes & {("int", "float"), ("float", "int")}:
+            return (
+                f"{changed} A Python `int` and a Python `float` are different types to jit: pass the same kind "
+                "every time (`1.0`, not `1`), or an array of a fixed dtype."
+            )
+        if dtypes:
+            return (
+                f"{changed} Keep dtypes fixed: convert once, before calling (e.g. `x.astype(jnp.float32)`), so "
+                "every call sees the same dtype."
+            )
+        return f"{changed} Keep shapes fixed: pad or bucket inputs to a few sizes, so jit compiles once per size."
     return "The arguments changed between calls."
 
 
@@ -116,10 +147,7 @@ def evaluate_retrace(ev: Evidence) -> CheckResult:
                 "keep changing numbers as traced (non-static) arguments."
             )
         else:
-            reason = (
-                f"{changed} Keep shapes fixed (pad to a few sizes), pass changing numbers as traced arguments "
-                "rather than static Python values, and use tuples, not lists."
-            )
+            reason = changed
         detail = ""
         return result(
             ev,

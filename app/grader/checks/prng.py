@@ -15,6 +15,18 @@ def evaluate(ev: Evidence) -> CheckResult:
         return problem
     d = ev.sub.data("prng") or {}
     reuse = d.get("reuse")
+    if reuse and "repeatedly executed" in (reuse.get("message") or ""):
+        loc = where(reuse) or "Your function"
+        return result(
+            ev,
+            NAME,
+            "fail",
+            f"{loc} runs a loop (`lax.scan`, `fori_loop` or `while_loop`) whose body draws from the same PRNG "
+            "key on every step, so every step gets the same random numbers. Give each step its own key: scan "
+            "over `jax.random.split(key, n_steps)`, or carry a key in the loop state and split it every step.",
+            line=reuse.get("line"),
+            mode=reuse.get("mode"),
+        )
     if reuse:
         loc = where(reuse) or "Your function"
         return result(
@@ -26,6 +38,31 @@ def evaluate(ev: Evidence) -> CheckResult:
             "once; return a new key if the caller needs one.",
             line=reuse.get("line"),
             mode=reuse.get("mode"),
+        )
+    same = d.get("same_key_draws")
+    if same:
+        lines = " and ".join(f"line {x['line']} (`{x['code']}`)" for x in same)
+        twice = "twice" if len(same) > 1 else "more than once"
+        return result(
+            ev,
+            NAME,
+            "fail",
+            f"Random numbers are drawn {twice} from equal keys ({lines}): keys derived the same way are the same "
+            "key (e.g. `fold_in(key, 0)` twice, or `split` of one key twice), so the draws repeat. Derive "
+            "distinct keys: `k1, k2 = jax.random.split(key)`, or fold in different numbers.",
+            line=same[0]["line"],
+            lines=[x["line"] for x in same],
+        )
+    shared = d.get("vmap_shared_key")
+    if shared:
+        return result(
+            ev,
+            NAME,
+            "fail",
+            f"Line {shared['line']} (`{shared['code']}`) draws inside `jax.vmap` with a key that is not batched, "
+            "so every example gets the same random numbers (e.g. the same dropout mask). Give each example its "
+            "own key: `keys = jax.random.split(key, batch_size)` and map over them (`in_axes` for the keys).",
+            line=shared["line"],
         )
     if d.get("ignores_key"):
         return result(

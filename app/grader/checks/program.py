@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+from typing import Any
 
 from app.grader.checks.base import Evidence, phase_problem, result
 from app.grader.report import CheckResult
@@ -41,7 +43,7 @@ def evaluate_vectorization(ev: Evidence) -> CheckResult:
                 **figures,
             )
         if loops and not ref.get("loops") and not ev.cfg.get("allow_loops", False):
-            kind = ", ".join(f"`{k}`" for k in loops)
+            kind = ", ".join(_loop_names(loops, ev.source))
             return result(
                 ev,
                 name,
@@ -61,7 +63,21 @@ def evaluate_vectorization(ev: Evidence) -> CheckResult:
             "loop is unrolled. Vectorise it or use `lax.scan`.",
             **figures,
         )
-    return result(ev, name, "pass", f"Vectorised: {eqns} operations in the traced program.", **figures)
+    ops = "operation" if eqns == 1 else "operations"
+    return result(ev, name, "pass", f"Vectorised: {eqns} {ops} in the traced program.", **figures)
+
+
+# How the loop primitives of a jaxpr are written in learner code (`fori_loop` lowers to `scan` or `while`).
+_LOOP_SPELLINGS = {"scan": ("scan", "fori_loop", "lax.map"), "while": ("while_loop", "fori_loop")}
+
+
+def _loop_names(loops: dict[str, Any], source: str) -> list[str]:
+    """The loops as the learner wrote them (`lax.fori_loop`), not as jax names them (`scan`)."""
+    names: list[str] = []
+    for prim in loops:
+        written = [w for w in _LOOP_SPELLINGS.get(prim, ()) if re.search(rf"\b{re.escape(w)}\s*\(", source)]
+        names += [f"`{w}`" if w.startswith("lax.") else f"`lax.{w}`" for w in written] or [f"`{prim}`"]
+    return list(dict.fromkeys(names))
 
 
 def python_loop_lines(source: str) -> set[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from app.grader.checks.base import Evidence, phase_problem, result
@@ -20,6 +21,13 @@ def _at(item: dict[str, Any]) -> str:
 
 
 _NOT_GRADED = {"example_args", "reference", "baseline"}
+_RNG_CALL = re.compile(r"\b(?:np|numpy|onp)\.random\.[A-Za-z_]\w*|\brandom\.[A-Za-z_]\w*|\bsecrets\.\w+")
+
+
+def _written_call(item: dict[str, Any]) -> str:
+    """The random call as the learner wrote it on that line (``np.random.default_rng``), else as observed."""
+    found = _RNG_CALL.search(item.get("code") or "")
+    return f"`{found.group(0)}`" if found else str(item["what"])
 
 
 def _rng_call_line(source: str) -> tuple[int, str] | None:
@@ -52,7 +60,7 @@ def _write_line(source: str, names: list[str]) -> tuple[int, str] | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    wanted = set(names)
+    wanted = set(names) | {n.split(".")[0] for n in names}  # `f.calls` is written by `f.calls = ...`
     lines = source.splitlines()
 
     def root(node: ast.AST) -> str | None:
@@ -73,6 +81,41 @@ def _write_line(source: str, names: list[str]) -> tuple[int, str] | None:
                     hit |= name in wanted and (not isinstance(t, ast.Name) or name in declared)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 hit = node.func.attr in _MUTATORS and root(node.func.value) in wanted
+            line = getattr(node, "lineno", None)
+            if hit and line:
+                return line, lines[line - 1].strip()[:200]
+    return None
+
+
+_IN_PLACE = _MUTATORS | {"sort", "fill", "resize", "put", "popitem", "remove", "reverse", "itemset", "partition"}
+
+
+def mutation_line(source: str, params: list[str], entry: str) -> tuple[int, str] | None:
+    """The first line of the entry function that changes one of its parameters in place (``x.sort()``,
+    ``x[i] = v``, ``batch.pop(k)``, ``x += 1``): the line to name when the probe saw an input change."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    lines = source.splitlines()
+    wanted = set(params)
+
+    def root(node: ast.AST) -> str | None:
+        while isinstance(node, ast.Attribute | ast.Subscript):
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef) or fn.name != entry:
+            continue
+        for node in ast.walk(fn):
+            hit = False
+            if isinstance(node, ast.Assign):
+                hit = any(not isinstance(t, ast.Name) and root(t) in wanted for t in node.targets)
+            elif isinstance(node, ast.AugAssign):
+                hit = root(node.target) in wanted
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                hit = node.func.attr in _IN_PLACE and root(node.func.value) in wanted
             line = getattr(node, "lineno", None)
             if hit and line:
                 return line, lines[line - 1].strip()[:200]
@@ -107,12 +150,15 @@ def evaluate(ev: Evidence) -> CheckResult:
             "the value and print it outside the function"
         )
     rng = _lines(side, ("numpy.random", "random.", "secrets.", "os.urandom"))
+    # Seeding draws nothing: name the first draw, and the generator call the learner wrote on that line
+    # (`np.random.default_rng()` reaches Python's `secrets` inside NumPy).
+    rng.sort(key=lambda item: item["what"].rsplit(".", 1)[-1] == "seed")
     if rng or d.get("numpy_rng_state_changed") or d.get("python_rng_state_changed"):
         static_line = None if rng else _rng_call_line(ev.source)
         where = (
             _at(rng[0]) if rng else (f"line {static_line[0]} (`{static_line[1]}`)" if static_line else "your function")
         )
-        what = rng[0]["what"] if rng else "NumPy's or Python's global random generator"
+        what = _written_call(rng[0]) if rng else "NumPy's or Python's global random generator"
         findings.append(
             f"{where} draws random numbers with {what}: under jit this runs once at trace time, so "
             "every call reuses the same 'random' numbers. Take a `jax.random` key argument and use "
@@ -123,6 +169,13 @@ def evaluate(ev: Evidence) -> CheckResult:
         findings.append(
             f"{_at(clock[0])} reads the clock ({clock[0]['what']}): the result depends on when it "
             "runs, and jit freezes the value at trace time. Pass times in as arguments"
+        )
+    environ = _lines(side, ("os.environ",))
+    if environ:
+        findings.append(
+            f"{_at(environ[0])} reads an environment variable: the result depends on the machine's settings "
+            "rather than the arguments, and jit freezes the value it read at trace time. Read it once outside "
+            "and pass the value in (as a static argument if it configures the function)"
         )
     io = _lines(side, ("I/O",))
     if io:
@@ -143,13 +196,24 @@ def evaluate(ev: Evidence) -> CheckResult:
             f"`{params[p]}`" if p < len(params) else f"argument {p + 1}" for p in map(int, d["input_mutations"])
         )
         kind = kinds.get(str(first), "")
-        if kind in ("dict", "list"):
-            fix = f"build and return a new {kind} (`{{**params, 'w': new_w}}`, or `jax.tree.map`) instead"
+        arg = params[first] if first < len(params) else "arg"
+        if kind == "dict":
+            fix = (
+                f"build and return a new dict instead (`{{**{arg}, 'key': value}}`, a dict comprehension, "
+                "`jax.tree.map`)"
+            )
+        elif kind == "list":
+            fix = f"build and return a new list instead (`{arg} + [item]`, `sorted({arg})`, a list comprehension)"
         else:
-            fix = "build a new array: `x.at[i].set(v)` in JAX, or `x = x.copy()` before changing a NumPy array"
+            fix = (
+                "build a new array: `x.at[i].set(v)` or `jnp.sort(x)` in JAX, or `x = x.copy()` before changing "
+                "a NumPy array"
+            )
+        mutated_at = mutation_line(ev.source, params, str((ev.sub.data("load") or {}).get("entry") or "f"))
+        at = _at({"line": mutated_at[0], "code": mutated_at[1]}) + ": " if mutated_at else ""
         findings.append(
-            f"your function modifies its input {names} in place; JAX code must not mutate its inputs (under jit "
-            f"the change would not happen). Fix: {fix}"
+            f"{at}your function modifies its input {names} in "
+            f"place; JAX code must not mutate its inputs (under jit the change would not happen). Fix: {fix}"
         )
     if d.get("leak"):
         # The most specific finding: put it first (a leak into a global list also shows as a global write).
