@@ -15,30 +15,22 @@ def evaluate(ev: Evidence) -> CheckResult:
         return problem
     d = ev.sub.data("prng") or {}
     reuse = d.get("reuse")
-    if reuse and "repeatedly executed" in (reuse.get("message") or ""):
-        loc = where(reuse) or "Your function"
-        return result(
-            ev,
-            NAME,
-            "fail",
-            f"{loc} runs a loop (`lax.scan`, `fori_loop` or `while_loop`) whose body draws from the same PRNG "
-            "key on every step, so every step gets the same random numbers. Give each step its own key: scan "
-            "over `jax.random.split(key, n_steps)`, or carry a key in the loop state and split it every step.",
-            line=reuse.get("line"),
-            mode=reuse.get("mode"),
-        )
     if reuse:
         loc = where(reuse) or "Your function"
-        return result(
-            ev,
-            NAME,
-            "fail",
-            f"{loc} uses a PRNG key that was already used, so two random draws are "
-            "identical (correlated). Split the key (`k1, k2 = jax.random.split(key)`) and use each subkey "
-            "once; return a new key if the caller needs one.",
-            line=reuse.get("line"),
-            mode=reuse.get("mode"),
-        )
+        if "repeatedly executed" in (reuse.get("message") or ""):  # the static checker's loop-body finding
+            message = (
+                f"{loc} runs a loop (`lax.scan`, `fori_loop` or `while_loop`) whose body draws from the same "
+                "PRNG key on every step, so every step gets the same random numbers. Give each step its own "
+                "key: scan over `jax.random.split(key, n_steps)`, or carry a key in the loop state and split "
+                "it every step."
+            )
+        else:
+            message = (
+                f"{loc} uses a PRNG key that was already used, so two random draws are identical (correlated). "
+                "Split the key (`k1, k2 = jax.random.split(key)`) and use each subkey once; return a new key "
+                "if the caller needs one."
+            )
+        return result(ev, NAME, "fail", message, line=reuse.get("line"), mode=reuse.get("mode"))
     same = d.get("same_key_draws")
     if same:
         lines = " and ".join(f"line {x['line']} (`{x['code']}`)" for x in same)

@@ -49,6 +49,13 @@ def _rng_call_line(source: str) -> tuple[int, str] | None:
     return None
 
 
+def _root(node: ast.AST) -> str | None:
+    """The name an attribute/subscript chain starts from (`a` in `a.b[0].c`)."""
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
 _MUTATORS = {"append", "extend", "insert", "update", "add", "setdefault", "pop", "clear", "__setitem__"}
 
 
@@ -63,11 +70,6 @@ def _write_line(source: str, names: list[str]) -> tuple[int, str] | None:
     wanted = set(names) | {n.split(".")[0] for n in names}  # `f.calls` is written by `f.calls = ...`
     lines = source.splitlines()
 
-    def root(node: ast.AST) -> str | None:
-        while isinstance(node, ast.Attribute | ast.Subscript):
-            node = node.value
-        return node.id if isinstance(node, ast.Name) else None
-
     for fn in ast.walk(tree):
         if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) or fn.name in _NOT_GRADED:
             continue
@@ -77,10 +79,10 @@ def _write_line(source: str, names: list[str]) -> tuple[int, str] | None:
             if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for t in targets:
-                    name = root(t)
+                    name = _root(t)
                     hit |= name in wanted and (not isinstance(t, ast.Name) or name in declared)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                hit = node.func.attr in _MUTATORS and root(node.func.value) in wanted
+                hit = node.func.attr in _MUTATORS and _root(node.func.value) in wanted
             line = getattr(node, "lineno", None)
             if hit and line:
                 return line, lines[line - 1].strip()[:200]
@@ -100,22 +102,17 @@ def mutation_line(source: str, params: list[str], entry: str) -> tuple[int, str]
     lines = source.splitlines()
     wanted = set(params)
 
-    def root(node: ast.AST) -> str | None:
-        while isinstance(node, ast.Attribute | ast.Subscript):
-            node = node.value
-        return node.id if isinstance(node, ast.Name) else None
-
     for fn in ast.walk(tree):
         if not isinstance(fn, ast.FunctionDef) or fn.name != entry:
             continue
         for node in ast.walk(fn):
             hit = False
             if isinstance(node, ast.Assign):
-                hit = any(not isinstance(t, ast.Name) and root(t) in wanted for t in node.targets)
+                hit = any(not isinstance(t, ast.Name) and _root(t) in wanted for t in node.targets)
             elif isinstance(node, ast.AugAssign):
-                hit = root(node.target) in wanted
+                hit = _root(node.target) in wanted
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                hit = node.func.attr in _IN_PLACE and root(node.func.value) in wanted
+                hit = node.func.attr in _IN_PLACE and _root(node.func.value) in wanted
             line = getattr(node, "lineno", None)
             if hit and line:
                 return line, lines[line - 1].strip()[:200]
