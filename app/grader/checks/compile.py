@@ -9,6 +9,8 @@ from app.grader.checks.base import Evidence, phase_problem, result
 from app.grader.explain import sentence
 from app.grader.report import CheckResult
 
+NOT_UNDER_JIT = "Your function does not work under jax.jit. "
+
 
 def evaluate_jit(ev: Evidence) -> CheckResult:
     name = "jit"
@@ -29,7 +31,7 @@ def evaluate_jit(ev: Evidence) -> CheckResult:
             ev,
             name,
             "fail",
-            sentence(err, prefix="Your function does not work under jax.jit. ", under_jit=True),
+            sentence(err, prefix=NOT_UNDER_JIT, under_jit=True),
             exception=err["type"],
             line=err.get("line"),
         )
