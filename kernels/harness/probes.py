@@ -65,6 +65,17 @@ def signature(args: tuple[Any, ...], static: tuple[int, ...]) -> str:
     return "; ".join(parts)
 
 
+def structure(args: tuple[Any, ...], static: tuple[int, ...]) -> str:
+    """A short digest of the arguments' pytree structure: static dataclass fields and dict keys are part
+    of what jit hashes, but not of ``signature``."""
+    import hashlib
+
+    import jax
+
+    dynamic = tuple(a for i, a in enumerate(args) if i not in static)
+    return hashlib.blake2b(str(jax.tree.structure(dynamic)).encode(), digest_size=6).hexdigest()
+
+
 def retrace(ctx: GradeContext) -> dict[str, Any]:
     """Compilations per call over successive realistic calls, as written and under jit."""
     import jax
@@ -98,6 +109,7 @@ def retrace(ctx: GradeContext) -> dict[str, Any]:
                 calls.append(
                     {
                         "signature": signature(args, ctx.static),
+                        "structure": structure(args, ctx.static),
                         "traces": (ctx.traces - before) if (label == "jit" and not own) else events.count("trace"),
                         "compiles": events.count("compile"),
                         "explanations": [

@@ -78,7 +78,10 @@ def program(ctx: GradeContext, fn: Any, with_compile: bool = True) -> dict[str, 
     args = ctx.fresh_args(ctx.seeds[0])
     counts: dict[str, int] = {}
     with ctx.learner():
-        closed = jax.make_jaxpr(fn, static_argnums=ctx.static)(*args)
+        # The learner's own jax.jit knows its static arguments (static_argnames passed positionally too).
+        # (Not NNX transforms: their ``trace`` is another API.)
+        own = ctx.is_jitted(fn) and hasattr(fn, "trace") and not (type(fn).__module__ or "").startswith("flax")
+        closed = fn.trace(*args).jaxpr if own else jax.make_jaxpr(fn, static_argnums=ctx.static)(*args)
     origins = Origins()
     eqns = walk_jaxpr(closed.jaxpr, counts, origins)
     out: dict[str, Any] = {

@@ -55,6 +55,21 @@ def _classify_c(fn: Any) -> str | None:
     return None
 
 
+CALLBACK = " [callback]"
+
+
+def _in_callback(frame: types.FrameType | None) -> str:
+    """``CALLBACK`` when the frame runs inside a host callback (``jax.debug.callback``, ``jax.pure_callback``,
+    ``io_callback``): it then runs on every call at run time, not once while tracing."""
+    for _ in range(60):
+        if frame is None:
+            return ""
+        if (frame.f_globals.get("__name__") or "") in ("jax._src.callback", "jax._src.debugging"):
+            return CALLBACK
+        frame = frame.f_back
+    return ""
+
+
 def _reads_environment(frame: types.FrameType, mod: str, name: str) -> bool:
     """``os.environ[...]``, ``os.getenv``, ``os.environ.get`` or ``in os.environ``, called by the learner."""
     import os
@@ -75,14 +90,14 @@ class SideEffectProfiler:
             if frame.f_code.co_filename == LEARNER_FILE:
                 what = _classify_c(arg)
                 if what:
-                    self.events.append((what, frame.f_lineno))
+                    self.events.append((what + _in_callback(frame), frame.f_lineno))
         elif event == "call":
             back = frame.f_back
             if back is not None and back.f_code.co_filename == LEARNER_FILE:
                 mod = frame.f_globals.get("__name__", "") or ""
                 name = frame.f_code.co_name
                 if mod in ("random", "secrets") or mod.startswith("numpy.random"):
-                    self.events.append((f"{mod}.{name}", back.f_lineno))
+                    self.events.append((f"{mod}.{name}{_in_callback(back)}", back.f_lineno))
                 elif mod == "logging" or mod.startswith("logging."):
                     self.events.append((f"print (logging: {name})", back.f_lineno))
                 elif _reads_environment(frame, mod, name):
@@ -213,16 +228,17 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     mutated: list[int] = []
     mutated_kinds: dict[str, str] = {}
     eager_prints = 0
+    nnx_entry = (type(f).__module__ or "").startswith("flax.nnx")  # NNX transforms carry updates by design
     for args in arg_sets:
-        arg_prints = [fingerprint(a) if isinstance(a, np.ndarray | list | dict) else None for a in args]
+        arg_prints = [_input_print(a, nnx_entry) for a in args]
         buf = __import__("io").StringIO()
         with eager(), prof:
             outs.append(ctx.call(f, args, capture=buf))
         eager_prints += buf.getvalue().count("\n")
         for i, (a, fp) in enumerate(zip(args, arg_prints, strict=True)):
-            if fp is not None and fingerprint(a) != fp and i not in mutated:
+            if fp is not None and _input_print(a, nnx_entry) != fp and i not in mutated:
                 mutated.append(i)
-                mutated_kinds[str(i)] = type(a).__name__
+                mutated_kinds[str(i)] = _input_kind(a)
     after = _global_fingerprints(ctx.module)
     writes = {n for n in after if before.get(n, after[n]) != after[n] or n not in before}
     result["global_writes"] = sorted(writes | ctx.calls_global_writes)  # the calls phase's writes too (caches)
@@ -295,6 +311,54 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
                 stale.append({"name": name, "constant_style": name.isupper() and not changes, "changes": changes})
     result["stale_globals"] = stale
     return result
+
+
+def _input_print(value: Any, nnx_entry: bool) -> Any:
+    """A fingerprint of an argument that code could change in place (None: it cannot, or may by design):
+    NumPy arrays, lists and dicts, and objects: the leaves of a pytree (a registered dataclass, an NNX
+    module) or the attributes of a plain object. jax arrays are immutable."""
+    import jax
+    import numpy as np
+
+    if isinstance(value, np.ndarray | list | dict):
+        return fingerprint(value)
+    if isinstance(value, jax.Array) or value is None or isinstance(value, bool | int | float | complex | str | tuple):
+        return None
+    if nnx_entry and _input_kind(value) == "nnx":
+        return None
+    try:
+        leaves = jax.tree.leaves(value)
+    except Exception:
+        leaves = [value]
+    if len(leaves) == 1 and leaves[0] is value:  # not a pytree: a plain object's attributes
+        state = getattr(value, "__dict__", None)
+        if not isinstance(state, dict) or callable(value):
+            return None
+        leaves = list(state.values())
+    return fingerprint(tuple(_content(leaf) for leaf in leaves))  # a tuple: fingerprints know lists by id too
+
+
+def _content(leaf: Any) -> Any:
+    """A jax array as its values (``fingerprint`` knows jax arrays only by ``id``, which a freed array's
+    replacement may reuse)."""
+    import jax
+    import numpy as np
+
+    if isinstance(leaf, jax.Array) and leaf.size <= 1 << 22:
+        try:
+            if not jax.dtypes.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+                return np.asarray(leaf)
+        except Exception:  # a value that cannot be read is compared by identity
+            pass
+    return leaf
+
+
+def _input_kind(value: Any) -> str:
+    kind = type(value).__name__
+    if kind in ("dict", "list", "ndarray"):
+        return kind
+    nnx = any((t.__module__ or "").startswith("flax.nnx") for t in type(value).__mro__)  # modules, optimizers
+    return "nnx" if nnx else "object"
 
 
 def _np_states_equal(a: Any, b: Any) -> bool:

@@ -250,6 +250,7 @@ def _calls(ctx: GradeContext) -> dict[str, Any]:
         entry_result["compiles"] = events.count("compile")
         entry_result["traces"] = events.count("trace")
         entry_result["signature"] = probes.signature(args, ctx.static)
+        entry_result["structure"] = probes.structure(args, ctx.static)
         ctx.eager_outputs[seed] = out
         entry_result["output"] = describe(out)
         results.append(entry_result)

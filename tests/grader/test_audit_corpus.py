@@ -29,6 +29,12 @@ HELDOUT_REGRESSIONS = (
     "batch2/b16_vmap_unmapped_key.py",
     "batch2/b20_fold_in_index_vmap.py",
     "batch2/b19_scan_over_split_keys.py",
+    "batch3/c03_jit_decorated_python_if.py",
+    "batch3/c16_dataclass_field_assign_mutates_input.py",
+    "batch3/c17_flax_struct_static_step_noref.py",
+    "batch3/c23_nnx_jit_train_step.py",
+    "batch3/c24_plain_fn_mutates_nnx_module.py",
+    "batch3/c42_debug_callback_print.py",
 )
 
 

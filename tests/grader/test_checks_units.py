@@ -260,3 +260,23 @@ def test_prng_value_reuse_loop_bodies_and_vmap() -> None:
     shared = {"line": 5, "code": "keep = bernoulli(key, 0.8, x.shape)"}
     res = prng.evaluate(Evidence(cfg, _run(prng={"vmap_shared_key": shared, "key_args": [0]}), None))
     assert res.status == "fail" and "jax.vmap" in res.message and "Line 5" in res.message
+
+
+def test_callbacks_objects_and_static_fields() -> None:
+    cfg: dict[str, Any] = {}
+    cb = [{"what": "print [callback]", "line": 6, "code": "print(loss)", "count": 3}]
+    res = purity.evaluate(Evidence(cfg, _run(purity={"side_effects": cb, "eager_prints": 3}), None))
+    assert res.status == "pass" and "jax.debug.callback" in res.message
+    cb_rng = [{"what": "numpy.random.normal [callback]", "line": 5, "code": "return np.random.normal()", "count": 1}]
+    res = purity.evaluate(Evidence(cfg, _run(purity={"side_effects": cb_rng}), None))
+    assert res.status == "fail" and "host callback" in res.message and "trace time" not in res.message
+    jit = _run(purity={"side_effects": cb_rng}, jit={"matches_eager": False})
+    assert "host callback" in compile_checks.evaluate_jit(Evidence(cfg, jit, None)).message
+    for kind, fix in (("nnx", "@nnx.jit"), ("object", "dataclasses.replace(p, ...)")):
+        run = _run(
+            load={"entry": "f", "params": ["p"]}, purity={"input_mutations": [0], "input_mutation_kinds": {"0": kind}}
+        )
+        assert fix in purity.evaluate(Evidence(cfg, run, None)).message
+    calls = [{"signature": "float32[3]", "structure": s, "compiles": c, "traces": c} for s, c in (("a", 1), ("b", 1))]
+    res = compile_checks.evaluate_retrace(Evidence(cfg, _run(retrace={"calls": calls}), None))
+    assert res.status == "fail" and "pytree structure" in res.message and "pytree_node=False" in res.message

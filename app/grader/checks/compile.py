@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from app.grader.checks import purity
 from app.grader.checks.base import Evidence, phase_problem, result
 from app.grader.explain import sentence
 from app.grader.report import CheckResult
@@ -41,14 +42,22 @@ def evaluate_jit(ev: Evidence) -> CheckResult:
     d = run.data("jit") or {}
     figures = {"trace_ms": round(d.get("trace_ms", 0), 1), "compile_ms": round(d.get("compile_ms", 0), 1)}
     if d.get("matches_eager") is False:
-        why = (
-            "It changes its input in place (see purity): called directly the change happens, under jit the "
-            "input is a traced value and the change is lost or refused. Build new arrays instead "
-            "(`jnp.sort(x)`, `x.at[i].set(v)`)."
-            if (run.data("purity") or {}).get("input_mutations")
-            else "It depends on something jit freezes at trace time (a global, the clock, Python randomness): "
-            "pass that in as an argument."
-        )
+        purity_data = run.data("purity") or {}
+        in_callback = any(s["what"].endswith(purity.CALLBACK) for s in purity_data.get("side_effects") or [])
+        in_callback |= bool(purity_data.get("numpy_rng_state_changed")) and purity.uses_callbacks(ev.source)
+        if purity_data.get("input_mutations"):
+            why = (
+                "It changes its input in place (see purity): called directly the change happens, under jit the "
+                "input is a traced value and the change is lost or refused. Build new arrays instead "
+                "(`jnp.sort(x)`, `x.at[i].set(v)`)."
+            )
+        elif in_callback:
+            why = "A host callback it calls returns something different on every call (see purity)."
+        else:
+            why = (
+                "It depends on something jit freezes at trace time (a global, the clock, Python randomness): "
+                "pass that in as an argument."
+            )
         return result(
             ev,
             name,
@@ -141,7 +150,14 @@ def evaluate_retrace(ev: Evidence) -> CheckResult:
         reason = ""
         params = list((ev.sub.data("load") or {}).get("params") or [])
         changed = _changed_argument(calls[bad - 1]["signature"], calls[bad]["signature"], params)
-        if same_sig:
+        if same_sig and calls[bad].get("structure") != calls[bad - 1].get("structure"):
+            reason = (
+                "The arguments had the same shapes and dtypes but a different pytree structure: a static field "
+                "(`pytree_node=False`, `meta_fields`) or the keys of a dict changed, and jit compiles again for "
+                "every new structure. Keep static fields constant (make a changing number an array field) and "
+                "dict keys fixed."
+            )
+        elif same_sig:
             reason = (
                 "The arguments had the same shapes and dtypes, so the cause is inside your function: a new "
                 "`jax.jit(...)` (or a new lambda/closure passed to jit) created on every call, or a static "

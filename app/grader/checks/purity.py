@@ -20,8 +20,15 @@ def _at(item: dict[str, Any]) -> str:
     return f"line {item['line']} (`{item['code']}`)" if item.get("code") else f"line {item['line']}"
 
 
+CALLBACK = " [callback]"  # the harness marks side effects that ran inside a host callback
 _NOT_GRADED = {"example_args", "reference", "baseline"}
 _RNG_CALL = re.compile(r"\b(?:np|numpy|onp)\.random\.[A-Za-z_]\w*|\brandom\.[A-Za-z_]\w*|\bsecrets\.\w+")
+
+
+def uses_callbacks(source: str) -> bool:
+    """Does the code call host callbacks? (Their Python runs on XLA's threads, where the side-effect
+    profiler does not see it: a changed RNG state without a line is then the callback's doing.)"""
+    return re.search(r"\b(pure_callback|io_callback|debug\.callback)\s*\(", source) is not None
 
 
 def _written_call(item: dict[str, Any]) -> str:
@@ -113,6 +120,8 @@ def mutation_line(source: str, params: list[str], entry: str) -> tuple[int, str]
                 hit = _root(node.target) in wanted
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 hit = node.func.attr in _IN_PLACE and _root(node.func.value) in wanted
+                # `nnx.update(model, state)` changes its first argument
+                hit |= ast.unparse(node.func) == "nnx.update" and bool(node.args) and _root(node.args[0]) in wanted
             line = getattr(node, "lineno", None)
             if hit and line:
                 return line, lines[line - 1].strip()[:200]
@@ -126,15 +135,17 @@ def evaluate(ev: Evidence) -> CheckResult:
     d = ev.sub.data("purity") or {}
     side = d.get("side_effects", [])
     findings: list[str] = []
-    prints = _lines(side, ("print",))
+    # Prints inside a host callback (`jax.debug.callback`) run on every call, like `jax.debug.print`.
+    callback_prints = [p for p in _lines(side, ("print",)) if p["what"].endswith(CALLBACK)]
+    prints = [p for p in _lines(side, ("print",)) if not p["what"].endswith(CALLBACK)]
     per_call_jit = d.get("jit_prints_per_call") or []
     debug_print = not prints and len(per_call_jit) > 1 and all(n > 0 for n in per_call_jit)
     early_hints: list[str] = []
-    if debug_print:
-        # jax.debug.print is the sanctioned way to print from traced code: not a purity failure.
+    if debug_print or (callback_prints and not prints):
+        # jax.debug.print and callbacks are the sanctioned ways to print from traced code: not a failure.
         early_hints.append(
-            "prints on every call through `jax.debug.print` (a host callback): fine while debugging; "
-            "remove it from code you ship"
+            "prints on every call through `jax.debug.print` or `jax.debug.callback` (a host callback): fine "
+            "while debugging; remove it from code you ship"
         )
     elif prints or d.get("eager_prints", 0) > 0:
         where = _at(prints[0]) if prints else "your function"
@@ -155,12 +166,20 @@ def evaluate(ev: Evidence) -> CheckResult:
         where = (
             _at(rng[0]) if rng else (f"line {static_line[0]} (`{static_line[1]}`)" if static_line else "your function")
         )
-        what = _written_call(rng[0]) if rng else "NumPy's or Python's global random generator"
-        findings.append(
-            f"{where} draws random numbers with {what}: under jit this runs once at trace time, so "
-            "every call reuses the same 'random' numbers. Take a `jax.random` key argument and use "
-            "`jax.random.*`"
-        )
+        generator = "NumPy's or Python's global random generator"
+        what = _written_call(rng[0] if rng else {"code": static_line[1] if static_line else "", "what": generator})
+        if (rng and rng[0]["what"].endswith(CALLBACK)) or (not rng and uses_callbacks(ev.source)):
+            findings.append(
+                f"{where} draws random numbers with {what} inside a host callback: the result changes from call "
+                "to call with the same arguments (and `jax.pure_callback` promises JAX a pure function, which "
+                "it may cache or drop). Take a `jax.random` key argument and use `jax.random.*`"
+            )
+        else:
+            findings.append(
+                f"{where} draws random numbers with {what}: under jit this runs once at trace time, so "
+                "every call reuses the same 'random' numbers. Take a `jax.random` key argument and use "
+                "`jax.random.*`"
+            )
     clock = _lines(side, ("time.", "datetime."))
     if clock:
         findings.append(
@@ -180,9 +199,10 @@ def evaluate(ev: Evidence) -> CheckResult:
     written = _write_line(ev.source, list(d.get("global_writes") or []))
     if d.get("global_writes"):
         names = ", ".join(f"`{n}`" for n in d["global_writes"][:5])
+        held = ": attributes of module-level objects" if all("." in n for n in d["global_writes"][:5]) else ""
         at = f"{_at({'line': written[0], 'code': written[1]})}: " if written else ""
         findings.append(
-            f"{at}your function changes module-level state ({names}); under jit such updates happen "
+            f"{at}your function changes module-level state ({names}{held}); under jit such updates happen "
             "only while tracing. Return the new state instead and pass it back in (thread the state)"
         )
     if d.get("input_mutations"):
@@ -194,7 +214,15 @@ def evaluate(ev: Evidence) -> CheckResult:
         )
         kind = kinds.get(str(first), "")
         arg = params[first] if first < len(params) else "arg"
-        if kind == "dict":
+        if kind == "nnx":
+            fix = (
+                "a plain function must not change an NNX module in place (jax transformations drop the update): "
+                "decorate the step with `@nnx.jit` (NNX transforms carry the updates), or `nnx.split` the "
+                "module, compute the new state and return it"
+            )
+        elif kind == "object":
+            fix = f"return a new object instead of assigning to `{arg}`'s fields (`dataclasses.replace({arg}, ...)`)"
+        elif kind == "dict":
             fix = (
                 f"build and return a new dict instead (`{{**{arg}, 'key': value}}`, a dict comprehension, "
                 "`jax.tree.map`)"
@@ -248,10 +276,10 @@ def evaluate(ev: Evidence) -> CheckResult:
     if findings:
         msg = findings[0][0].upper() + findings[0][1:] + "."
         return result(ev, NAME, "fail", msg, findings=[f + "." for f in findings], hints=hints)
-    return result(
-        ev,
-        NAME,
-        "pass",
-        "No side effects found: no prints, global state, input mutation, NumPy/Python randomness or clock reads.",
-        hints=hints,
-    )
+    if early_hints:  # the only effect is sanctioned printing: say so rather than "no prints"
+        message = "No side effects that jax transformations would break. Your function " + early_hints[0] + "."
+    else:
+        message = (
+            "No side effects found: no prints, global state, input mutation, NumPy/Python randomness or clock reads."
+        )
+    return result(ev, NAME, "pass", message, hints=hints)
