@@ -11,6 +11,7 @@ example gets the same numbers). Ignored keys: the same output for a different ke
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sys
 import types
 from typing import Any
@@ -211,7 +212,7 @@ def _batched(values: Any) -> bool:
 
     for v in values:
         items = v.values() if isinstance(v, dict) else v if isinstance(v, list | tuple) else (v,)
-        if any(isinstance(item, BatchTracer) for item in list(items)[:100]):
+        if any(isinstance(item, BatchTracer) for item in itertools.islice(items, 100)):
             return True
     return False
 
