@@ -93,22 +93,15 @@ def fill_report(
         all_error(report, checks, "Not graded: the code tried to stop the grader.")
         return
     calls_problem, jit_problem = _prerequisites(run)
-    tracing_error = _tracing_error(run)
+    tracing_error = compile_checks.calls_tracing_error(run)
     explained_in = None  # the check that carries the whole call error; later ones point to it
     for name in CHECK_NAMES:
         if name not in checks:
             continue
         blocker = None
         if name == "jit" and tracing_error is not None:
-            # The call itself was traced (its own @jax.jit, or jit/vmap/scan inside) and failed there:
-            # that is the jit check's failure, not a reason to skip it.
-            message = sentence(tracing_error, prefix=compile_checks.NOT_UNDER_JIT, under_jit=True)
-            details = {"exception": tracing_error["type"], "line": tracing_error.get("line")}
-            weight = float(checks[name].get("weight", 1.0))
-            report.checks.append(CheckResult(name=name, status="fail", message=message, details=details, weight=weight))
-            explained_in = explained_in or name
-            continue
-        if name != "correctness" and calls_problem:
+            explained_in = explained_in or name  # evaluate_jit fails with the call's tracing error
+        elif name != "correctness" and calls_problem:
             blocker = calls_problem
             if explained_in is not None and calls_problem.startswith(CALL_RAISED):
                 blocker = f"{CALL_RAISED} (see the {explained_in} check)."
@@ -140,24 +133,6 @@ def _base_exception(run: HarnessRun) -> dict[str, Any] | None:
 
 
 CALL_RAISED = "Not checked: calling your function raised an error"
-# Errors that only tracing raises (a traced value used where Python needs a concrete one, or a leak).
-TRACING_ERRORS = {
-    "ConcretizationTypeError",
-    "TracerBoolConversionError",
-    "TracerIntegerConversionError",
-    "TracerArrayConversionError",
-    "NonConcreteBooleanIndexError",
-    "UnexpectedTracerError",
-}
-
-
-def _tracing_error(run: HarnessRun) -> dict[str, Any] | None:
-    """The first call's error when it is one that only tracing raises."""
-    for call in (run.data("calls") or {}).get("calls", []):
-        err = call.get("error")
-        if err is not None:
-            return dict(err) if TRACING_ERRORS & set(err.get("mro") or [err.get("type")]) else None
-    return None
 
 
 def _prerequisites(run: HarnessRun) -> tuple[str | None, str | None]:

@@ -101,6 +101,15 @@ class GradeContext:
     def dynamic_args(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(a for i, a in enumerate(args) if i not in self.static)
 
+    def eager(self, fn: Any) -> Any:
+        """A context in which ``fn``'s Python body runs on every call with concrete values: a learner-jitted
+        function runs its body only while tracing, so jit is disabled for it. Otherwise the function is
+        called as written: library internals stay compiled (disabling jit would run e.g. the PRNG's
+        hundreds of primitives one by one, compiling each)."""
+        import jax
+
+        return jax.disable_jit() if self.is_jitted(fn) else contextlib.nullcontext()
+
     def is_jitted(self, fn: Any) -> bool:
         return hasattr(fn, "lower") and hasattr(fn, "__wrapped__")
 

@@ -10,7 +10,6 @@ example gets the same numbers). Ignored keys: the same output for a different ke
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import sys
 import types
@@ -231,12 +230,10 @@ def _key_bytes(key: Any) -> bytes | None:
 
 def _draws_by_value(ctx: GradeContext, f: Any, seed: int) -> dict[str, Any]:
     """One eager call: two draws from equal key data, and draws from a key shared across ``jax.vmap``."""
-    import jax
 
     recorder = KeyDraws()
-    eager = jax.disable_jit if ctx.is_jitted(f) else contextlib.nullcontext  # concrete keys, as purity does
     args = ctx.fresh_args(seed)
-    with eager(), recorder:
+    with ctx.eager(f), recorder:  # concrete keys
         ctx.call(f, args)
     out: dict[str, Any] = {}
     first: dict[bytes, int] = {}

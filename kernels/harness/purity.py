@@ -9,7 +9,6 @@ eager; ``checking_leaks`` on a fresh trace; numeric globals are bumped to see wh
 from __future__ import annotations
 
 import builtins
-import contextlib
 import random
 import sys
 import types
@@ -220,10 +219,6 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     np_state = np.random.get_state()
     py_state = random.getstate()
     prof = SideEffectProfiler()
-    # A learner-jitted entry runs its Python body only while tracing: disable jit so side effects show on
-    # every call. Otherwise call it as written: library internals stay compiled (disabling jit would run
-    # e.g. the PRNG's hundreds of primitives one by one, compiling each).
-    eager = jax.disable_jit if ctx.is_jitted(f) else contextlib.nullcontext
     outs = []
     mutated: list[int] = []
     mutated_kinds: dict[str, str] = {}
@@ -232,7 +227,7 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     for args in arg_sets:
         arg_prints = [_input_print(a, nnx_entry) for a in args]
         buf = __import__("io").StringIO()
-        with eager(), prof:
+        with ctx.eager(f), prof:
             outs.append(ctx.call(f, args, capture=buf))
         eager_prints += buf.getvalue().count("\n")
         for i, (a, fp) in enumerate(zip(args, arg_prints, strict=True)):
@@ -298,7 +293,7 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
             try:
                 eager_args, jit_args2 = ctx.fresh_args(seed), ctx.fresh_args(seed)  # before the bump
                 ctx.module.__dict__[name] = bumped
-                with eager():
+                with ctx.eager(f):
                     eager_new = ctx.call(f, eager_args)
                 jit_new = ctx.call(jitted, jit_args2)
             except Exception:  # noqa: S112 - a bumped value the function cannot take proves nothing

@@ -7,10 +7,28 @@ from typing import Any
 
 from app.grader.checks import purity
 from app.grader.checks.base import Evidence, phase_problem, result
+from app.grader.driver import HarnessRun
 from app.grader.explain import sentence
 from app.grader.report import CheckResult
 
-NOT_UNDER_JIT = "Your function does not work under jax.jit. "
+# Errors that only tracing raises (a traced value used where Python needs a concrete one, or a leak).
+TRACING_ERRORS = {
+    "ConcretizationTypeError",
+    "TracerBoolConversionError",
+    "TracerIntegerConversionError",
+    "TracerArrayConversionError",
+    "NonConcreteBooleanIndexError",
+    "UnexpectedTracerError",
+}
+
+
+def calls_tracing_error(run: HarnessRun) -> dict[str, Any] | None:
+    """The first call's error when it is one that only tracing raises."""
+    for call in (run.data("calls") or {}).get("calls", []):
+        err = call.get("error")
+        if err is not None:
+            return dict(err) if TRACING_ERRORS & set(err.get("mro") or [err.get("type")]) else None
+    return None
 
 
 def evaluate_jit(ev: Evidence) -> CheckResult:
@@ -26,13 +44,14 @@ def evaluate_jit(ev: Evidence) -> CheckResult:
             "use `lax.scan`/`lax.fori_loop`.",
             timed_out=True,
         )
-    err = run.error("jit")
+    # A call that failed while being traced (its own @jax.jit, or jit/vmap/scan inside) failed under jit.
+    err = run.error("jit") or calls_tracing_error(run)
     if err is not None:
         return result(
             ev,
             name,
             "fail",
-            sentence(err, prefix=NOT_UNDER_JIT, under_jit=True),
+            sentence(err, prefix="Your function does not work under jax.jit. ", under_jit=True),
             exception=err["type"],
             line=err.get("line"),
         )
@@ -43,8 +62,7 @@ def evaluate_jit(ev: Evidence) -> CheckResult:
     figures = {"trace_ms": round(d.get("trace_ms", 0), 1), "compile_ms": round(d.get("compile_ms", 0), 1)}
     if d.get("matches_eager") is False:
         purity_data = run.data("purity") or {}
-        in_callback = any(s["what"].endswith(purity.CALLBACK) for s in purity_data.get("side_effects") or [])
-        in_callback |= bool(purity_data.get("numpy_rng_state_changed")) and purity.uses_callbacks(ev.source)
+        in_callback = purity.random_in_callback(purity_data, ev.source)
         if purity_data.get("input_mutations"):
             why = (
                 "It changes its input in place (see purity): called directly the change happens, under jit the "

@@ -21,14 +21,20 @@ def _at(item: dict[str, Any]) -> str:
 
 
 CALLBACK = " [callback]"  # the harness marks side effects that ran inside a host callback
+_RNG_KINDS = ("numpy.random", "random.", "secrets.", "os.urandom")
 _NOT_GRADED = {"example_args", "reference", "baseline"}
 _RNG_CALL = re.compile(r"\b(?:np|numpy|onp)\.random\.[A-Za-z_]\w*|\brandom\.[A-Za-z_]\w*|\bsecrets\.\w+")
 
 
-def uses_callbacks(source: str) -> bool:
-    """Does the code call host callbacks? (Their Python runs on XLA's threads, where the side-effect
-    profiler does not see it: a changed RNG state without a line is then the callback's doing.)"""
-    return re.search(r"\b(pure_callback|io_callback|debug\.callback)\s*\(", source) is not None
+def random_in_callback(d: dict[str, Any], source: str) -> bool:
+    """Did NumPy/Python randomness run inside a host callback? The harness marks what it saw there; but a
+    callback's Python may run on XLA's threads, where the profiler sees nothing: a changed RNG state with
+    no line, in code that calls host callbacks, is then the callback's doing."""
+    rng = _lines(d.get("side_effects") or [], _RNG_KINDS)
+    if rng:
+        return rng[0]["what"].endswith(CALLBACK)
+    state_changed = d.get("numpy_rng_state_changed") or d.get("python_rng_state_changed")
+    return bool(state_changed) and re.search(r"\b(pure_callback|io_callback|debug\.callback)\s*\(", source) is not None
 
 
 def _written_call(item: dict[str, Any]) -> str:
@@ -136,8 +142,9 @@ def evaluate(ev: Evidence) -> CheckResult:
     side = d.get("side_effects", [])
     findings: list[str] = []
     # Prints inside a host callback (`jax.debug.callback`) run on every call, like `jax.debug.print`.
-    callback_prints = [p for p in _lines(side, ("print",)) if p["what"].endswith(CALLBACK)]
-    prints = [p for p in _lines(side, ("print",)) if not p["what"].endswith(CALLBACK)]
+    all_prints = _lines(side, ("print",))
+    callback_prints = [p for p in all_prints if p["what"].endswith(CALLBACK)]
+    prints = [p for p in all_prints if not p["what"].endswith(CALLBACK)]
     per_call_jit = d.get("jit_prints_per_call") or []
     debug_print = not prints and len(per_call_jit) > 1 and all(n > 0 for n in per_call_jit)
     early_hints: list[str] = []
@@ -157,7 +164,7 @@ def evaluate(ev: Evidence) -> CheckResult:
             f"{where} prints: a side effect.{extra} Use `jax.debug.print` for debugging, or return "
             "the value and print it outside the function"
         )
-    rng = _lines(side, ("numpy.random", "random.", "secrets.", "os.urandom"))
+    rng = _lines(side, _RNG_KINDS)
     # Seeding draws nothing: name the first draw, and the generator call the learner wrote on that line
     # (`np.random.default_rng()` reaches Python's `secrets` inside NumPy).
     rng.sort(key=lambda item: item["what"].rsplit(".", 1)[-1] == "seed")
@@ -168,7 +175,7 @@ def evaluate(ev: Evidence) -> CheckResult:
         )
         generator = "NumPy's or Python's global random generator"
         what = _written_call(rng[0] if rng else {"code": static_line[1] if static_line else "", "what": generator})
-        if (rng and rng[0]["what"].endswith(CALLBACK)) or (not rng and uses_callbacks(ev.source)):
+        if random_in_callback(d, ev.source):
             findings.append(
                 f"{where} draws random numbers with {what} inside a host callback: the result changes from call "
                 "to call with the same arguments (and `jax.pure_callback` promises JAX a pure function, which "
