@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import shutil
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
+from kernels.environment import default_kernel_python
 from kernels.runtime import KernelHandle, KernelStartError, new_channel_key
 
 #: Imported at kernel start when ``preload`` is on, so the first JAX cell costs ~75 ms, not ~1 s.
@@ -33,6 +33,19 @@ PRELOAD_LINES = [
     "jnp.sin(jnp.ones(2)) * 2.0, jax.random.normal(jax.random.key(0), (2,))); del _",
 ]
 
+#: First preload line of every kernel: copy the matplotlib font list that scripts/install.sh built into the
+#: kernel environment (``share/jaxtutor-matplotlib``) to the kernel's private, writable MPLCONFIGDIR, so a
+#: first plot does not spend about a second scanning fonts.
+PRELOAD_MPL_CACHE = (
+    "import os as _os, shutil as _sh, sys as _sys; "
+    "_p = _os.path.join(_sys.prefix, 'share', 'jaxtutor-matplotlib'); "
+    "_os.path.isdir(_p) and _sh.copytree(_p, _os.environ['MPLCONFIGDIR'], dirs_exist_ok=True); "
+    "del _os, _sh, _sys, _p"
+)
+
+#: Imported by warm Run kernels (those with ``preload_warmup``), so a learner's first plot is fast.
+PRELOAD_PLOTTING = "try:\n    import matplotlib.pyplot as _plt; del _plt\nexcept ImportError:\n    pass"
+
 #: Added to the preload for kernels that may need the neural-network stack (~0.6 s of CPU per kernel).
 PRELOAD_LIBS = ["import flax, optax", "from flax import nnx"]
 
@@ -41,10 +54,11 @@ ALLOWED_KERNEL_ENV = ("XLA_FLAGS", "JAX_ENABLE_X64", "JAX_PLATFORMS", "JAX_DEFAU
 
 
 def kernel_interpreter(python: str | None = None) -> str:
-    """The venv interpreter for kernels, with its directory resolved: ``.venv`` may be a symlink to a venv
+    """The venv interpreter for kernels (``python``, else the kernel environment of
+    :mod:`kernels.environment`), with its directory resolved: ``.venv-kernel`` may be a symlink to a venv
     outside the checkout (scripts/install.sh does that when the checkout is below /tmp or not traversable),
     and the sandbox binds the venv at its real path."""
-    exe = python or sys.executable
+    exe = python or default_kernel_python()
     return os.path.join(os.path.realpath(os.path.dirname(exe)), os.path.basename(exe))
 
 
@@ -87,6 +101,7 @@ def kernel_env(config: KernelConfig, channel_key: str) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MPLCONFIGDIR": "/tmp/.matplotlib",  # noqa: S108 - the sandbox's private tmpfs (see PRELOAD_MPL_CACHE)
         "JAX_PLATFORMS": "cpu",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
@@ -112,9 +127,14 @@ def kernel_argv(config: KernelConfig) -> list[str]:
         "--HistoryManager.enabled=False",
         "--IPKernelApp.quiet=True",
     ]
+    if config.purpose == "session":
+        # A learner's Run kernel answers the editor's completion (complete_request) with IPython's own
+        # completer, not jedi: jedi's first completion in a kernel took over 5 s of CPU (it analyses jax's
+        # sources) where IPython's answers from the live namespace in milliseconds, names and attributes alike.
+        argv.append("--IPCompleter.use_jedi=False")
     if config.preload:
-        lines = PRELOAD_LINES[:1] + (PRELOAD_LIBS if config.preload_libs else [])
-        lines += PRELOAD_LINES[1:] if config.preload_warmup else []
+        lines = [PRELOAD_MPL_CACHE, *PRELOAD_LINES[:1]] + (PRELOAD_LIBS if config.preload_libs else [])
+        lines += [*PRELOAD_LINES[1:], PRELOAD_PLOTTING] if config.preload_warmup else []
         argv.append("--IPKernelApp.exec_lines=" + json.dumps(lines))
     return argv
 

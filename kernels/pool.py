@@ -1,7 +1,10 @@
 """A warm pool of pre-started kernels, leased one per learner session or grading and never reused.
 
 ``acquire(profile, owner)`` hands out a kernel that has never run anyone's code (a warm one if the pool
-has it, else a fresh start), then refills in the background. Caps: warm kernels per profile, kernels in
+has it, else a fresh start), then refills in the background. A request for a kernel without the preload
+also takes a warm preloaded one (it does everything the light one does, and is ready now). Refills are
+speculative: while ``defer_refill()`` says someone is waiting for a kernel (a class arriving together),
+they wait, so that their CPU goes to the kernels learners are waiting for. Caps: warm kernels per profile, kernels in
 total (warm + leased + starting), leased kernels per owner. Leased kernels idle for too long are culled.
 Kernels are started from the event loop's thread only (bubblewrap's ``--die-with-parent`` follows the
 starting *thread*). The app's lifespan creates one pool, calls :meth:`KernelPool.start` and
@@ -21,6 +24,9 @@ from kernels.launcher import KernelConfig, start_kernel
 from kernels.runtime import KernelHandle
 
 Starter = Callable[[KernelConfig], Awaitable[KernelHandle]]
+
+#: How often a deferred refill looks again whether it may start.
+REFILL_RECHECK_S = 0.5
 
 
 class PoolFull(RuntimeError):
@@ -85,9 +91,15 @@ class KernelPool:
         self._leases: dict[str, _Lease] = {}
         self._starting: dict[Profile, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._refilling: dict[Profile, asyncio.Task[None]] = {}
+        #: True while warm refills should wait (set by the owner, e.g. while learners queue for kernels).
+        self.defer_refill: Callable[[], bool] | None = None
         self._cull_task: asyncio.Task[None] | None = None
         self._closed = False
+        # Counters read by the server's /metrics: kernels started, starts that failed, warm kernels found dead.
+        self.started = 0
         self.failures = 0
+        self.dead_warm = 0
 
     # -- accounting ---------------------------------------------------------------------------------
     @property
@@ -102,7 +114,9 @@ class KernelPool:
             "warm": sum(map(len, self._warm.values())),
             "leased": len(self._leases),
             "starting": sum(self._starting.values()),
+            "started": self.started,
             "failures": self.failures,
+            "dead_warm": self.dead_warm,
         }
 
     def config_for(self, profile: Profile) -> KernelConfig:
@@ -138,27 +152,40 @@ class KernelPool:
             raise PoolFull("the kernel pool is shutting down")
         if len(self.owned_by(owner)) >= self.limits.max_per_owner:
             raise PoolFull(f"you already have {self.limits.max_per_owner} running kernels; close one first")
-        handle: KernelHandle | None = None
-        warm = self._warm.get(profile, [])
-        while warm and handle is None:
-            candidate = warm.pop(0)
-            if await candidate.is_alive():
-                handle = candidate
-            else:
-                await candidate.shutdown()
+        taken_from = profile
+        handle = await self._take_warm(profile)
+        if handle is None and not profile.preload:
+            taken_from = dataclasses.replace(profile, preload=True)
+            handle = await self._take_warm(taken_from)
         if handle is None:
+            taken_from = profile
             if self.total >= self.limits.max_kernels:
                 raise PoolFull("the server is running as many kernels as it may; try again shortly")
             self._starting[profile] = self._starting.get(profile, 0) + 1
             try:
                 handle = await self._start(self.config_for(profile))
+            except Exception:
+                self.failures += 1
+                raise
             finally:
                 self._starting[profile] -= 1
+            self.started += 1
         self._leases[handle.id] = _Lease(handle, owner, profile)
         handle.last_used = time.monotonic()
-        if profile in self.warm_profiles:
-            self._schedule_refill(profile)
+        if taken_from in self.warm_profiles:
+            self._schedule_refill(taken_from)
         return handle
+
+    async def _take_warm(self, profile: Profile) -> KernelHandle | None:
+        """A live warm kernel of ``profile``, if the pool has one (dead ones are counted and dropped)."""
+        warm = self._warm.get(profile, [])
+        while warm:
+            candidate = warm.pop(0)
+            if await candidate.is_alive():
+                return candidate
+            self.dead_warm += 1
+            await candidate.shutdown()
+        return None
 
     async def release(self, handle: KernelHandle) -> None:
         """End a lease: the kernel is shut down, never handed to anyone else."""
@@ -183,12 +210,19 @@ class KernelPool:
     def _schedule_refill(self, profile: Profile) -> None:
         if self._closed:
             return
+        running = self._refilling.get(profile)
+        if running is not None and not running.done():
+            return  # that loop fills the profile up, looking again after each start
         task = asyncio.get_running_loop().create_task(self._refill(profile))
+        self._refilling[profile] = task
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _refill(self, profile: Profile) -> None:
         while not self._closed:
+            if self.defer_refill is not None and self.defer_refill():
+                await asyncio.sleep(REFILL_RECHECK_S)
+                continue
             have = len(self._warm.get(profile, [])) + self._starting.get(profile, 0)
             if have >= self.limits.warm_per_profile or self.total >= self.limits.max_kernels:
                 return
@@ -200,6 +234,7 @@ class KernelPool:
                 return  # retried at the next acquire or release
             finally:
                 self._starting[profile] -= 1
+            self.started += 1
             if self._closed:
                 await handle.shutdown()
                 return

@@ -23,6 +23,9 @@ from jupyter_client import AsyncKernelClient, AsyncKernelManager
 from kernels.execute import Deadline, Due, ExecuteOptions, ExecuteRequest
 from kernels.outcomes import ExecutionResult, Reason, plain_message
 
+#: How long to wait for an answer to one ``kernel_info`` request before asking again while a kernel starts.
+READY_ROUND_S = 1.0
+
 __all__ = ["Deadline", "ExecuteOptions", "KernelHandle", "KernelStartError", "new_channel_key"]
 
 
@@ -55,10 +58,13 @@ class KernelHandle:
         # A hostile kernel can send arbitrarily large messages: cap them on *our* context.
         self._ctx.setsockopt(zmq.MAXMSGSIZE, self._max_message_bytes)
         info = self.km.get_connection_info(session=True)
-        client = AsyncKernelClient(context=self._ctx, **info)
+        # parent=km: jupyter-client then judges "alive" by the kernel process, not by heartbeats. A kernel
+        # starved of CPU (a class starting together on a small machine) misses heartbeats and was declared
+        # "died before replying to kernel_info" while it was still importing.
+        client = AsyncKernelClient(parent=self.km, context=self._ctx, **info)
         client.start_channels()
         self._client = client
-        ready = asyncio.ensure_future(client.wait_for_ready(timeout=ready_timeout))
+        ready = asyncio.ensure_future(self._wait_ready(client, ready_timeout))
         try:
             # Notice a kernel that dies during start-up at once instead of waiting out the ready timeout.
             while not ready.done():
@@ -72,6 +78,31 @@ class KernelHandle:
             if isinstance(exc, KernelStartError):
                 raise
             raise KernelStartError(await self._why_dead() or f"kernel did not become ready: {exc}") from exc
+
+    async def _wait_ready(self, client: AsyncKernelClient, timeout: float) -> None:
+        """Ask ``kernel_info`` (again each second) until the kernel answers on shell AND a message arrives on
+        iopub, which shows that our subscription is live (a ZeroMQ subscriber misses what is published before
+        it joined). Unlike jupyter-client's ``wait_for_ready`` this has no fixed sleeps: no 0.2 s heartbeat
+        polling first and no 0.2 s of iopub silence awaited at the end. Left-over startup messages are
+        harmless: every execution only takes messages whose parent is its own request."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            client.kernel_info()
+            replied = subscribed = False
+            round_end = min(end, time.monotonic() + READY_ROUND_S)
+            while not (replied and subscribed) and time.monotonic() < round_end:
+                msg = await self._next_message(client, round_end - time.monotonic())
+                if msg is None:
+                    break
+                channel, m = msg
+                if channel == "iopub":
+                    subscribed = True
+                elif m.get("msg_type", m.get("header", {}).get("msg_type")) == "kernel_info_reply":
+                    replied = True
+                    client._handle_kernel_info_reply(m)  # adapts the protocol version to the kernel's
+            if replied and subscribed:
+                return
+        raise RuntimeError(f"the kernel did not answer within {timeout:.0f} s")
 
     async def _why_dead(self) -> str | None:
         reason = self.death_reason()
@@ -159,6 +190,30 @@ class KernelHandle:
                 req.lost(self.dead_reason)
                 break
         return req.finish()
+
+    async def shell_request(self, msg_type: str, content: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+        """Send one quick shell request (``complete_request``, ``inspect_request``) and return the reply's content;
+        None when the kernel is running a cell (its channels belong to that execute), is not connected, or does
+        not answer within ``timeout`` seconds. Never waits behind an execute: the editor's helpers must not
+        delay or be delayed by a Run. Stray messages (iopub status, a late reply) are left for ``execute``,
+        which ignores what is not its own."""
+        client = self._client
+        if client is None or self._lock.locked():
+            return None
+        async with self._lock:  # acquired at once (checked above, no await in between)
+            msg = client.session.msg(msg_type, content)
+            client.shell_channel.send(msg)
+            msg_id = msg["header"]["msg_id"]
+            end = time.monotonic() + timeout
+            while (left := end - time.monotonic()) > 0:
+                try:
+                    reply = await client.shell_channel.get_msg(timeout=left)
+                except Exception:  # queue.Empty on timeout
+                    return None
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    self.last_used = time.monotonic()
+                    return dict(reply.get("content") or {})
+            return None
 
     async def _next_message(self, client: AsyncKernelClient, wait: float) -> tuple[str, dict[str, Any]] | None:
         """The next iopub or shell message, whichever arrives first within ``wait`` seconds."""

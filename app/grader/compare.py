@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from app.grader import diagnose
+
 DEFAULT_TOLERANCES = {
     "float64": (1e-7, 1e-9),
     "complex128": (1e-7, 1e-9),
@@ -55,7 +57,10 @@ def compare(got: dict[str, Any], want: dict[str, Any], rtol: float | None, atol:
                 kind = g.get("pytype", g.get("kind"))
                 return f"{where} should be an array ({w['dtype']}{w['shape']}) but is a {kind}"
             if list(g["shape"]) != list(w["shape"]):
-                return f"{where} has shape {tuple(g['shape'])}, expected {tuple(w['shape'])}"
+                why = diagnose.shape_relation(tuple(g["shape"]), tuple(w["shape"]))
+                return f"{where} has shape {tuple(g['shape'])}, expected {tuple(w['shape'])}" + (
+                    f": {why}" if why else ""
+                )
             if g["dtype"] != w["dtype"]:
                 hint = ""
                 if "int" in g["dtype"] and "float" in w["dtype"]:
@@ -72,17 +77,23 @@ def compare(got: dict[str, Any], want: dict[str, Any], rtol: float | None, atol:
                 drt, dat = DEFAULT_TOLERANCES.get(w["dtype"], (1e-5, 1e-6))
                 rt = drt if rtol is None else rtol
                 at = dat if atol is None else atol
-                nan_g, nan_w = np.isnan(ga), np.isnan(wa)
-                if nan_g.any() and not nan_w.any():
-                    return f"{where} contains NaN where the reference has none"
+                bad = diagnose.nonfinite(ga, wa)
+                if bad is not None:
+                    return f"{where} contains {bad}"
                 close = np.isclose(ga, wa, rtol=rt, atol=at, equal_nan=True)
                 if not close.all():
                     frac = 1.0 - float(close.mean())
+                    why = diagnose.relation(ga, wa, rt, at)
+                    if why is not None:
+                        return f"{where} differs from the expected values in {frac:.0%} of its elements: {why}"
                     return (
-                        f"{where} differs from the expected values in {frac:.0%} of its elements "
-                        f"(beyond rtol={rt:g}, atol={at:g}){_float_hint(ga, wa)}"
+                        f"{where} differs from the expected values (beyond rtol={rt:g}, atol={at:g}): "
+                        f"{diagnose.statistics(ga, wa, close)}{_float_hint(ga, wa)}"
                     )
             elif not np.array_equal(ga, wa):
+                why = diagnose.relation(ga, wa, 0.0, 0.0) if wa.dtype.kind in "iu" else None
+                if why is not None:
+                    return f"{where} has different values than expected: {why}"
                 return f"{where} has different values than expected{_exact_hint(ga, wa, w['dtype'])}"
         elif w.get("kind") == "scalar":
             if g.get("kind") == "array" and g.get("shape") == []:

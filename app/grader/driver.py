@@ -14,27 +14,41 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from kernels.harness.channel import MIME, sign
+from kernels.harness.limits import phase_budget
 from kernels.outcomes import Output, Reason
 from kernels.runtime import Deadline, ExecuteOptions, KernelHandle
 
-HARNESS_MODULES = (
+#: The harness modules in load order (each may import those before it). Any other module of the package
+#: (say, a new check's probe) is loaded after them and before ``run``: adding one needs no change here.
+_ORDERED_MODULES = (
     "guard",
     "channel",
+    "limits",
     "serialize",
     "context",
+    "cluster",
     "probes",
     "keys",
     "purity",
     "program",
     "transforms",
     "timing",
-    "run",
 )
+
+
+def _harness_modules() -> tuple[str, ...]:
+    found = {p.name[:-3] for p in resources.files("kernels.harness").iterdir() if p.name.endswith(".py")}
+    extra = sorted(found - {*_ORDERED_MODULES, "run", "__init__"})
+    return (*_ORDERED_MODULES, *extra, "run")
+
+
+HARNESS_MODULES = _harness_modules()
 
 
 def harness_sources() -> dict[str, str]:
@@ -71,20 +85,29 @@ def bootstrap_cell(plan: dict[str, Any]) -> str:
 
 @dataclass
 class PhaseBudgets:
+    """Seconds per phase on the machine the budgets were set for. The kernel enforces them itself (scaled by
+    its calibration, measured without CPU wait: ``kernels.harness.limits``); the host's deadlines are a
+    backstop ``backstop_ratio`` times longer in wall time."""
+
     load_s: float
     phase_s: float
     compile_s: float
     total_s: float
+    backstop_ratio: float = 3.0
+    calibration_s: float = 0.0
+    max_scale: float = 1.0
 
     def for_phase(self, name: str) -> float:
-        base = name.removeprefix("ref:")
-        if base == "load":
-            return self.load_s
-        if base in ("jit", "program", "baseline_program"):
-            return self.compile_s + 5.0
-        if base in ("speedup", "purity", "retrace"):
-            return self.phase_s + self.compile_s
-        return self.phase_s
+        return phase_budget(name, self.load_s, self.phase_s, self.compile_s)
+
+    def to_plan(self) -> dict[str, float]:
+        return {
+            "load_s": self.load_s,
+            "phase_s": self.phase_s,
+            "compile_s": self.compile_s,
+            "calibration_s": self.calibration_s,
+            "max_scale": self.max_scale,
+        }
 
 
 @dataclass
@@ -100,6 +123,12 @@ class HarnessRun:
     output: str = ""
     phase_seconds: dict[str, float] = field(default_factory=dict)
     phase_compiles: dict[str, tuple[int, float]] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)  # the kernel's start-up calibration
+    time_limits: dict[str, dict[str, Any]] = field(default_factory=dict)  # phase -> what was running
+
+    def time_limit(self, name: str) -> dict[str, Any] | None:
+        """What ran out of time in phase ``name`` (stopped by the kernel, or killed by the host), or None."""
+        return self.time_limits.get(name)
 
     def data(self, name: str) -> dict[str, Any] | None:
         r = self.results.get(name)
@@ -110,16 +139,36 @@ class HarnessRun:
         return None if r is None else r.get("error")
 
 
-async def run_harness(kernel: KernelHandle, plan: dict[str, Any], budgets: PhaseBudgets) -> HarnessRun:
+#: Told the name of each phase as the harness enters it (live grading progress); must not raise or block long.
+PhaseCallback = Callable[[str], None]
+
+
+def notify(on_phase: PhaseCallback | None, name: str) -> None:
+    """Progress is a courtesy: a failing callback never fails the grading."""
+    if on_phase is None:
+        return
+    try:
+        on_phase(name)
+    except Exception:  # reporting progress must not change the verdict
+        return
+
+
+async def run_harness(
+    kernel: KernelHandle, plan: dict[str, Any], budgets: PhaseBudgets, on_phase: PhaseCallback | None = None
+) -> HarnessRun:
     run = HarnessRun()
+    plan = {**plan, "limits": budgets.to_plan()}
     key = kernel.channel_key.encode()
     expected_seq = [0]
     deadline = Deadline(budgets.load_s + 10.0)  # the bootstrap itself, until the first phase message
-    total_end = time.monotonic() + budgets.total_s
-    phase_started = [time.monotonic()]
+    started = time.monotonic()
+    total_end = [started + budgets.total_s]
+    phase_started = [started]
+    scale = [1.0]  # the kernel's calibration: how much slower than the reference machine
+    load = [1.0]  # ... and how busy (wall over CPU time), at start
 
     def arm(seconds: float) -> None:
-        deadline.set(min(seconds, max(0.1, total_end - time.monotonic())))
+        deadline.set(min(seconds, max(0.1, total_end[0] - time.monotonic())))
 
     def on_output(out: Output) -> None:
         payload = out.data.get(MIME) if out.kind in ("display", "result") else None
@@ -131,18 +180,27 @@ async def run_harness(kernel: KernelHandle, plan: dict[str, Any], budgets: Phase
         expected_seq[0] += 1
         kind = payload["kind"]
         body = json.loads(payload["body"])
-        if kind == "phase":
+        if kind == "calibration":
+            run.calibration = body
+            scale[0] = min(budgets.max_scale, max(1.0, float(body.get("scale", 1.0))))
+            # The backstop is wall time: on a machine that was busy at start it allows for the load too.
+            load[0] = min(budgets.max_scale, max(1.0, float(body.get("load", 1.0))))
+            total_end[0] = started + budgets.total_s * scale[0] * load[0]
+        elif kind == "phase":
             run.current_phase = body["name"]
             phase_started[0] = time.monotonic()
-            arm(budgets.for_phase(body["name"]))
+            notify(on_phase, str(body["name"]))
+            arm(budgets.for_phase(body["name"]) * scale[0] * load[0] * budgets.backstop_ratio)
         elif kind == "result":
             run.results[body["name"]] = body
             run.order.append(body["name"])
             run.output = body.get("output", run.output)
             run.phase_seconds[body["name"]] = time.monotonic() - phase_started[0]
             run.phase_compiles[body["name"]] = (int(body.get("compiles", 0)), float(body.get("compile_s", 0.0)))
+            if isinstance(body.get("time_limit"), dict):
+                run.time_limits[body["name"]] = body["time_limit"]
             run.current_phase = None
-            arm(budgets.phase_s)  # until the next phase message
+            arm(budgets.phase_s * scale[0] * load[0] * budgets.backstop_ratio)  # until the next phase message
         elif kind == "tamper":
             run.tamper = body
         elif kind == "done":
@@ -160,6 +218,15 @@ async def run_harness(kernel: KernelHandle, plan: dict[str, Any], budgets: Phase
     )
     if result.reason is Reason.TIMEOUT:
         run.timed_out_phase = run.current_phase or "startup"
+        over_total = time.monotonic() >= total_end[0] - 0.5
+        budget = budgets.total_s if over_total else budgets.for_phase(run.timed_out_phase)
+        run.time_limits[run.timed_out_phase] = {
+            "phase": run.timed_out_phase,
+            "killed": True,  # the kernel did not stop the phase itself: the host's backstop did
+            "whole_grading": over_total,
+            "budget_s": round(budget * scale[0], 2),
+            "wall_s": round(time.monotonic() - phase_started[0], 2),
+        }
     elif result.kernel_lost:
         run.died = (result.reason, result.message)
     elif result.reason is Reason.RAISED and not run.done and run.tamper is None:

@@ -6,6 +6,8 @@ down) when done; a kernel is never reused across gradings.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Protocol, cast
 
 from kernels.launcher import KernelConfig, start_kernel
@@ -88,6 +90,43 @@ class GatewayKernels:
 
     async def release(self, kernel: KernelHandle) -> None:
         await kernel.shutdown()
+
+
+class StartedEarly:
+    """One kernel whose start begins when this is made, before grading asks for it, so that the start (the
+    kernel importing JAX) overlaps the caller's own preparation: `jaxtutor check` checks the sandbox and
+    imports the verdict code meanwhile. No learner code runs in it before grading takes it. A request for
+    another configuration, or a second one, gets a kernel from ``inner``; :meth:`close` shuts down a
+    kernel that nobody took (the caller refused to grade after all)."""
+
+    def __init__(self, inner: KernelSource, config: KernelConfig) -> None:
+        self.inner = inner
+        self.config = config
+        self._start: asyncio.Future[KernelHandle] | None = asyncio.ensure_future(inner.acquire(config))
+
+    async def acquire(self, config: KernelConfig) -> KernelHandle:
+        start, self._start = self._start, None
+        if start is not None:
+            if config == self.config:
+                return await start
+            await self._discard(start)
+        return await self.inner.acquire(config)
+
+    async def release(self, kernel: KernelHandle) -> None:
+        await self.inner.release(kernel)
+
+    async def close(self) -> None:
+        start, self._start = self._start, None
+        if start is not None:
+            await self._discard(start)
+
+    async def _discard(self, start: asyncio.Future[KernelHandle]) -> None:
+        try:
+            kernel = await start
+        except Exception:  # a start that failed has nothing to shut down
+            return
+        with contextlib.suppress(Exception):
+            await self.inner.release(kernel)
 
 
 def default_source(settings: Settings) -> KernelSource:

@@ -12,17 +12,22 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.config import Settings
-from app.grader.driver import HarnessRun, PhaseBudgets, harness_digest, run_harness
+from app.grader.checks.registry import CliOptions, default_registry
+from app.grader.driver import HarnessRun, PhaseBudgets, PhaseCallback, harness_digest, notify, run_harness
 from app.grader.kernel_source import KernelSource, default_source
 from app.grader.report import Report
 from app.grader.verdicts import fill_report
 from app.lessons.model import Lesson
+from kernels.harness import cluster
 from kernels.launcher import KernelConfig
 from kernels.pool import PoolFull
 from kernels.runtime import KernelHandle, KernelStartError
+
+if TYPE_CHECKING:
+    from app.lessons.model import Lesson
 
 MAX_SOURCE_BYTES = 256 * 1024
 
@@ -57,6 +62,9 @@ def budgets(settings: Settings, limits: dict[str, Any] | None = None) -> PhaseBu
         phase_s=float(lim.get("phase_s") or settings.grade_phase_timeout_s),
         compile_s=float(lim.get("compile_s") or settings.grade_compile_timeout_s),
         total_s=float(lim.get("total_s") or settings.grade_total_timeout_s),
+        backstop_ratio=settings.grade_backstop_ratio,
+        calibration_s=settings.grade_calibration_reference_s,
+        max_scale=settings.grade_budget_max_scale,
     )
 
 
@@ -75,11 +83,11 @@ async def _with_kernel(
 
 # -- lessons ----------------------------------------------------------------------------------------
 def _check_cfgs(lesson: Lesson) -> dict[str, dict[str, Any]]:
-    checks = lesson.meta.checks
-    return {name: getattr(checks, name).model_dump() for name in checks.enabled()}
+    return lesson.meta.checks.dumps()
 
 
 def _plan(lesson: Lesson, source: str, role: str) -> dict[str, Any]:
+    checks = _check_cfgs(lesson)
     return {
         "role": role,
         "source": source,
@@ -88,7 +96,8 @@ def _plan(lesson: Lesson, source: str, role: str) -> dict[str, Any]:
         "seeds": lesson.meta.seeds,
         "inputs_source": lesson.inputs,
         "baseline_source": lesson.baseline if role == "submission" else None,
-        "checks": _check_cfgs(lesson),
+        "checks": checks,
+        "phases": default_registry().phase_plan(checks, role=role),
         "x64": lesson.meta.kernel.x64,
         "hide_inputs": role == "submission",
     }
@@ -98,7 +107,7 @@ async def reference_record(lesson: Lesson, settings: Settings, source: KernelSou
     """Observations of the reference solution, computed once per lesson version and cached."""
     cache_dir = settings.reference_cache_dir
     key = (
-        f"{lesson.id}-{lesson.content_hash}-h{harness_digest()}-jax{_jax_version()}-"
+        f"{lesson.id}-{lesson.content_hash}-h{harness_digest()}-jax{kernel_jax_version(settings)}-"
         f"{'gpu' if _has_gpu() else 'cpu'}.json"
     )
     path = cache_dir / key
@@ -108,7 +117,7 @@ async def reference_record(lesson: Lesson, settings: Settings, source: KernelSou
         except (OSError, ValueError):
             pass
     config = kernel_config(
-        settings, device_count=lesson.meta.kernel.device_count, purpose="reference", libs=_needs_libs(lesson)
+        settings, device_count=lesson.meta.kernel.device_count, purpose="reference", libs=needs_libs(lesson)
     )
     plan = _plan(lesson, lesson.solution, "reference")
     cache = compile_cache_dir(settings)
@@ -123,7 +132,7 @@ async def reference_record(lesson: Lesson, settings: Settings, source: KernelSou
         budgets(settings, lesson.meta.limits.model_dump()),
     )
     problems = [n for n in run.order if run.error(n)]
-    if run.died or run.timed_out_phase or run.tamper or problems or not run.done:
+    if run.died or run.timed_out_phase or run.time_limits or run.tamper or problems or not run.done:
         raise ReferenceBroken(lesson.id, run)
     record = {name: run.data(name) for name in run.order}
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -163,8 +172,10 @@ def compile_cache_dir(settings: Settings) -> Path | None:
 class ReferenceBroken(RuntimeError):
     def __init__(self, lesson_id: str, run: HarnessRun) -> None:
         errs = {n: run.error(n) for n in run.order if run.error(n)}
+        limited = next(iter(run.time_limits), None)
         detail = (
             (run.timed_out_phase and f"timed out in {run.timed_out_phase}")
+            or (limited and f"ran out of time in {limited}: {json.dumps(run.time_limits[limited])[:300]}")
             or (run.died and run.died[1])
             or json.dumps(errs)[:500]
         )
@@ -179,7 +190,7 @@ async def _discard(task: asyncio.Future[KernelHandle], src: KernelSource) -> Non
     await src.release(kernel)
 
 
-def _needs_libs(lesson: Lesson | None, *sources: str) -> bool:
+def needs_libs(lesson: Lesson | None, *sources: str) -> bool:
     """Whether the code that will run mentions the neural-network stack (then preload it)."""
     texts = list(sources)
     if lesson is not None:
@@ -187,26 +198,35 @@ def _needs_libs(lesson: Lesson | None, *sources: str) -> bool:
     return any(lib in text for text in texts for lib in ("flax", "optax", "orbax", "chex"))
 
 
-def _jax_version() -> str:
-    from importlib.metadata import version
+def kernel_jax_version(settings: Settings) -> str:
+    """JAX's version in the kernels' environment (the server's own may have none): part of cache keys."""
+    from kernels.environment import kernel_package_version
 
-    return version("jax")
+    return kernel_package_version(settings.kernel_python_path(), "jax")
 
 
 def _has_gpu() -> bool:
     return any(Path("/dev").glob("nvidia[0-9]*"))
 
 
-async def grade_lesson(lesson: Lesson, code: str, settings: Settings, source: KernelSource | None = None) -> Report:
+async def grade_lesson(
+    lesson: Lesson,
+    code: str,
+    settings: Settings,
+    source: KernelSource | None = None,
+    on_phase: PhaseCallback | None = None,
+) -> Report:
+    """``on_phase`` is told each phase as it starts: ``reference``, ``kernel``, then the harness's phases."""
     src = source or default_source(settings)
     started = time.monotonic()
     report = Report(lesson=lesson.id)
     if len(code.encode()) > MAX_SOURCE_BYTES:
         report.error = f"The submission is larger than {MAX_SOURCE_BYTES // 1024} KiB."
         return report
-    config = kernel_config(settings, device_count=lesson.meta.kernel.device_count, libs=_needs_libs(lesson, code))
+    config = kernel_config(settings, device_count=lesson.meta.kernel.device_count, libs=needs_libs(lesson, code))
     # Start the submission's kernel while the reference record is loaded (or computed).
     kernel_task = asyncio.ensure_future(src.acquire(config))
+    notify(on_phase, "reference")
     try:
         ref = await reference_record(lesson, settings, src)
     except (KernelStartError, ReferenceBroken) as exc:
@@ -216,27 +236,53 @@ async def grade_lesson(lesson: Lesson, code: str, settings: Settings, source: Ke
             if isinstance(exc, KernelStartError)
             else f"This lesson is broken ({exc}); please tell your instructor."
         )
+        if isinstance(exc, KernelStartError):
+            report.infrastructure = "a grading kernel could not start"
         return report
     report.timings["reference_s"] = time.monotonic() - started
     t0 = time.monotonic()
+    notify(on_phase, "kernel")
     try:
         kernel = await kernel_task
     except (KernelStartError, PoolFull) as exc:
         report.error = f"The grader could not start a kernel: {exc}"
+        report.infrastructure = "a grading kernel could not start"
         return report
     report.timings["kernel_wait_s"] = time.monotonic() - t0
     try:
         run = await run_harness(
-            kernel, _plan(lesson, code, "submission"), budgets(settings, lesson.meta.limits.model_dump())
+            kernel,
+            with_cluster_phase(_plan(lesson, code, "submission"), settings),
+            budgets(settings, lesson.meta.limits.model_dump()),
+            on_phase=on_phase,
         )
     finally:
         await src.release(kernel)
     report.timings["grading_s"] = time.monotonic() - t0
+
     fill_report(
-        report, run, _check_cfgs(lesson), ref, tuple(lesson.meta.static_argnums), report_only_speedup=False, source=code
+        report,
+        run,
+        _check_cfgs(lesson),
+        ref,
+        tuple(lesson.meta.static_argnums),
+        source=code,
+        output_limit=settings.grade_output_limit_chars,
+    )
+    calls = (run.data("calls") or {}).get("calls") or [{}]
+    report.cluster = cluster.from_run(
+        run.data("cluster"), run.error("load"), calls[0].get("error"), settings.cluster_const_max_elements
     )
     report.timings["total_s"] = time.monotonic() - started
     return report
+
+
+def with_cluster_phase(plan: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """A learner submission's plan with the ``cluster`` phase (``kernels.harness.cluster``) appended: not a
+    check, and last, so that its tracing warms no cache and disturbs no count of the phases that judge."""
+    cfg = {"const_max_elements": settings.cluster_const_max_elements, "max_chars": settings.cluster_max_chars}
+    phases = [*plan["phases"], {"name": "cluster", "run": "cluster.trace", "args": {}}]
+    return {**plan, "cluster": cfg, "phases": phases}
 
 
 # -- free code (`jaxtutor check`) --------------------------------------------------------------------
@@ -250,6 +296,11 @@ def defined_names(source: str) -> set[str]:
         if isinstance(node, ast.Assign):
             names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return names
+
+
+def free_code_kernel_config(settings: Settings, source: str, device_count: int = 0) -> KernelConfig:
+    """The kernel `grade_free_code` asks for: callers that start it early (the CLI) ask for the same one."""
+    return kernel_config(settings, device_count=device_count, libs=needs_libs(None, source))
 
 
 async def grade_free_code(
@@ -266,17 +317,9 @@ async def grade_free_code(
     started = time.monotonic()
     report = Report()
     names = defined_names(source)
-    checks: dict[str, dict[str, Any]] = {
-        "correctness": {"weight": 3.0},
-        "purity": {},
-        "prng": {},
-        "jit": {},
-        "retrace": {},
-        "vectorization": {},
-    }
-    if "baseline" in names:
-        threshold = min_speedup if min_speedup is not None else 1.0
-        checks["speedup"] = {"weight": 2.0, "cpu": threshold, "gpu": threshold, "jit_submission": False}
+    registry = default_registry()
+    # Which checks run, with what config, and which are only reported: each check's own `cli` default.
+    checks, report_only = registry.cli_checks(CliOptions(names=frozenset(names), min_speedup=min_speedup))
     plan = {
         "role": "submission",
         "source": source,
@@ -286,14 +329,16 @@ async def grade_free_code(
         "inputs_source": None,
         "baseline_source": None,
         "checks": checks,
+        "phases": registry.phase_plan(checks, role="submission", reference_in_module="reference" in names),
         "reference_in_module": "reference" in names,
     }
-    config = kernel_config(settings, device_count=device_count, libs=_needs_libs(None, source))
+    config = free_code_kernel_config(settings, source, device_count)
     try:
         run = await _with_kernel(src, config, plan, budgets(settings))
     except KernelStartError as exc:
         report.error = f"The grader could not start a kernel: {exc}"
         return report
+
     ref = None
     if "reference" in names:
         ref = {name.removeprefix("ref:"): run.data(name) for name in run.order if name.startswith("ref:")}
@@ -304,9 +349,10 @@ async def grade_free_code(
         checks,
         ref,
         static_argnums,
-        report_only_speedup=min_speedup is None,
+        report_only=report_only,
         source=source,
         hidden_inputs=False,
+        output_limit=settings.grade_output_limit_chars,
     )
     report.timings["total_s"] = time.monotonic() - started
     return report

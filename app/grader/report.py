@@ -35,6 +35,12 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     output: str = ""  # what the submission printed (capped, host paths removed)
     lesson: str | None = None
+    # Set when the grading could not run for a reason that is not the learner's code (no kernel could
+    # start, the sandbox is unavailable): the web app retries such a grading instead of storing a verdict.
+    infrastructure: str = ""
+    # The program's cluster (kernels.harness.cluster): key, normal-form version and text. For instructors;
+    # the learner-facing report model leaves it out.
+    cluster: dict[str, Any] | None = None
 
     @property
     def status(self) -> Literal["pass", "fail", "error"]:
@@ -52,15 +58,31 @@ class Report:
             return 0.0
         return round(sum(c.weight for c in scored if c.status == "pass") / total, 4)
 
+    def counts(self) -> dict[str, list[str]]:
+        """Names of the scored checks by status: failed, error (e.g. a time limit) and skipped apart."""
+        out: dict[str, list[str]] = {"pass": [], "fail": [], "error": [], "skip": []}
+        for c in self.checks:
+            if c.applicable:
+                out[c.status].append(c.name)
+        return out
+
     def message(self) -> str:
         if self.error:
             return self.error
-        failed = [c for c in self.checks if c.applicable and c.status != "pass"]
-        if not failed:
+        by = self.counts()
+        if not (by["fail"] or by["error"] or by["skip"]):
             return "All checks passed."
-        first = failed[0]
-        names = ", ".join(c.name for c in failed)
-        return f"{len(failed)} check(s) did not pass ({names}). First: {first.message}"
+        parts = []
+        if by["fail"]:
+            parts.append(f"{len(by['fail'])} failed ({', '.join(by['fail'])})")
+        if by["error"]:
+            parts.append(f"{len(by['error'])} could not be judged ({', '.join(by['error'])})")
+        if by["skip"]:
+            parts.append(f"{len(by['skip'])} not checked ({', '.join(by['skip'])})")
+        # The first finding worth reading: a failure or an error before what they blocked.
+        serious = [c for c in self.checks if c.applicable and c.status in ("fail", "error")]
+        first = serious[0] if serious else next(c for c in self.checks if c.applicable and c.status == "skip")
+        return f"{'; '.join(parts)}. First: {first.message}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,4 +94,5 @@ class Report:
             "checks": [c.to_json() for c in self.checks],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "output": self.output,
-        }
+            "cluster": self.cluster,
+        } | ({"infrastructure": self.infrastructure} if self.infrastructure else {})

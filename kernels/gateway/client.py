@@ -12,7 +12,7 @@ and reports the output as cut (``OUTPUT_LIMIT``), like a hostile kernel's huge m
 ``start_gateway_kernel`` starts a kernel (every start sends an explicit ``env``: the kernel's environment
 with its fresh ``JAXTUTOR_CHANNEL_KEY``, nothing of the gateway's, plus Enterprise Gateway's resource
 variables); ``attach_gateway_kernel`` connects to a kernel another process started, under the session id
-it recorded (a learner's Run kernel shared by several web replicas, ``app.services.run_kernels``).
+it recorded (a learner's Run kernel shared by several web replicas, ``app.services.run.kernel_rows``).
 """
 
 from __future__ import annotations
@@ -173,6 +173,29 @@ class GatewayKernel:
             finally:
                 self.busy = self.ch.active = False
                 self.last_used = time.monotonic()
+
+    async def shell_request(self, msg_type: str, content: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+        """One quick shell request (``complete_request``, ``inspect_request``): the reply's content, or None when
+        the kernel is running a cell, is not connected here, or does not answer within ``timeout`` seconds.
+        Other messages read meanwhile are dropped (no execute is reading: it holds the lock)."""
+        ch = self.ch
+        if self._lock.locked() or self._shut or ch.lost is not None or ch.detached:
+            return None
+        async with self._lock:
+            try:
+                msg_id = await asyncio.wait_for(ch.send("shell", msg_type, content), timeout)
+            except (ConnectionError, TimeoutError):
+                return None
+            end = time.monotonic() + timeout
+            while (left := end - time.monotonic()) > 0:
+                item = await ch.next(left)
+                if item is None:
+                    return None
+                channel, m = item
+                if channel == "shell" and m.get("parent_header", {}).get("msg_id") == msg_id:
+                    self.last_used = time.monotonic()
+                    return dict(m.get("content") or {})
+            return None
 
     def _lost(self) -> tuple[Reason, dict[str, Any]]:
         self.dead_reason = self.ch.lost or (Reason.KILLED, {})

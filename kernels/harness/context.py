@@ -47,6 +47,8 @@ class GradeContext:
         self._fast = False  # see fast_compiles
         self.calls_global_writes: set[str] = set()  # globals the entry rebound or changed during the calls
         self.globals_changed_between_calls: set[str] = set()  # globals it reads that changed between calls
+        self.watchdog: Any = None  # limits.Watchdog: phases set its ``note`` before long steps
+        self.keep_alive: list[Any] = []  # identity-hashed static arguments seen (their ids must stay unique)
 
     # -- compilation --------------------------------------------------------------------------------
     def fast_compiles(self, on: bool) -> None:
@@ -101,14 +103,13 @@ class GradeContext:
     def dynamic_args(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(a for i, a in enumerate(args) if i not in self.static)
 
-    def eager(self, fn: Any) -> Any:
-        """A context in which ``fn``'s Python body runs on every call with concrete values: a learner-jitted
-        function runs its body only while tracing, so jit is disabled for it. Otherwise the function is
-        called as written: library internals stay compiled (disabling jit would run e.g. the PRNG's
-        hundreds of primitives one by one, compiling each)."""
-        import jax
-
-        return jax.disable_jit() if self.is_jitted(fn) else contextlib.nullcontext()
+    def as_written(self, fn: Any) -> Any:
+        """``fn`` such that its Python body runs on every call with concrete values: a learner-jitted function
+        runs its body only while tracing, so its body is called instead. Everything inside stays as written:
+        inner jits, ``lax.scan`` and library internals are compiled as they are for an undecorated function
+        (``jax.disable_jit()`` would run a scan's every step, and the PRNG's hundreds of primitives, one by
+        one, compiling each: 500+ compilations for a 400-step scan)."""
+        return self.unwrapped(fn) if self.is_jitted(fn) else fn
 
     def is_jitted(self, fn: Any) -> bool:
         return hasattr(fn, "lower") and hasattr(fn, "__wrapped__")

@@ -5,12 +5,18 @@ traced program (eager ``jax_debug_key_reuse`` only when the function cannot be t
 *value*, which those rules cannot see: the concrete keys the learner's own lines hand to ``jax.random``'s
 samplers during one eager call (``KeyDraws``): two draws from equal key data (``fold_in(key, 0)`` twice,
 ``split`` of the same key twice) and draws inside ``jax.vmap`` from a key shared by every example (every
-example gets the same numbers). Ignored keys: the same output for a different key.
+example gets the same numbers). Ignored keys: the same output for a different key. Arithmetic on a key
+(``key + i``): what typed keys refuse.
+
+Only this phase runs with ``jax_enable_custom_prng``: legacy ``PRNGKey`` keys built here (the arguments
+and the keys the function makes) are typed keys, which the reuse rules track and which refuse arithmetic.
+Every other phase computes with legacy keys as plain JAX does: uint32 arrays.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 import types
 from typing import Any
@@ -67,6 +73,38 @@ _DRAWS = frozenset(
 def prng(ctx: GradeContext, key_args: list[int]) -> dict[str, Any]:
     import jax
 
+    jax.config.update("jax_enable_custom_prng", True)  # legacy keys become typed keys, for this phase only
+    try:
+        result = _prng(ctx, key_args)
+    finally:
+        jax.config.update("jax_enable_custom_prng", False)
+    errors = result.get("errors", [])
+    arithmetic = [e for e in errors if e.get("key_arithmetic")]
+    if arithmetic:
+        result["key_arithmetic"] = arithmetic[0]
+    elif errors:
+        # Valid legacy-key code that reads the key's uint32 data (`key[0]`) cannot run on typed keys: probe it
+        # as plain JAX runs it (reuse by value and ignored keys still apply to uint32 keys).
+        result = _prng(ctx, key_args or list(result.get("key_args", [])))
+        result["legacy_keys"] = True
+    return result
+
+
+_KEY_ARITHMETIC = re.compile(r"^(\w+) does not accept dtypes? key<")
+
+
+def key_arithmetic(info: dict[str, Any]) -> dict[str, Any]:
+    """``info`` (a described exception) marked when it is arithmetic on a typed key (``key + i``, ``key * c``),
+    with the operation's name."""
+    found = _KEY_ARITHMETIC.match(str(info.get("message") or ""))
+    if found and info.get("type") == "TypeError":
+        info["key_arithmetic"] = found.group(1)
+    return info
+
+
+def _prng(ctx: GradeContext, key_args: list[int]) -> dict[str, Any]:
+    import jax
+
     assert ctx.entry is not None
     f = ctx.entry
     seed = ctx.seeds[0]
@@ -91,7 +129,7 @@ def prng(ctx: GradeContext, key_args: list[int]) -> dict[str, Any]:
         try:
             result.update(_draws_by_value(ctx, f, seed))
         except Exception as exc:
-            result.setdefault("errors", []).append(describe_exception(exc))
+            result.setdefault("errors", []).append(key_arithmetic(describe_exception(exc)))
     if key_args:
         try:
             base = ctx.fresh_args(seed)
@@ -102,7 +140,7 @@ def prng(ctx: GradeContext, key_args: list[int]) -> dict[str, Any]:
             out_b = ctx.call(f, mixed)
             result["ignores_key"] = trees_equal(out_a, out_b)
         except Exception as exc:
-            result.setdefault("errors", []).append(describe_exception(exc))
+            result.setdefault("errors", []).append(key_arithmetic(describe_exception(exc)))
     return result
 
 
@@ -166,7 +204,7 @@ def _eager_key_reuse(ctx: GradeContext, f: Any, seed: int, result: dict[str, Any
             info["mode"] = "eager"
             result["reuse"] = info
         else:
-            result.setdefault("errors", []).append(info)
+            result.setdefault("errors", []).append(key_arithmetic(info))
     finally:
         jax.config.update("jax_debug_key_reuse", False)
 
@@ -233,8 +271,8 @@ def _draws_by_value(ctx: GradeContext, f: Any, seed: int) -> dict[str, Any]:
 
     recorder = KeyDraws()
     args = ctx.fresh_args(seed)
-    with ctx.eager(f), recorder:  # concrete keys
-        ctx.call(f, args)
+    with recorder:  # concrete keys
+        ctx.call(ctx.as_written(f), args)
     out: dict[str, Any] = {}
     first: dict[bytes, int] = {}
     for line, key in recorder.draws:

@@ -65,6 +65,66 @@ def signature(args: tuple[Any, ...], static: tuple[int, ...]) -> str:
     return "; ".join(parts)
 
 
+def static_positions(ctx: GradeContext, fn: Any) -> tuple[int, ...]:
+    """Positions of the static arguments: the task's ``static_argnums`` and the learner's own jax.jit's
+    (``static_argnums`` and ``static_argnames``, by the wrapped function's signature)."""
+    positions = set(ctx.static)
+    info = getattr(fn, "_jit_info", None) if ctx.is_jitted(fn) else None
+    if info is not None:
+        positions.update(int(i) for i in getattr(info, "static_argnums", ()) or ())
+        names = set(getattr(info, "static_argnames", ()) or ())
+        sig = getattr(info, "fun_signature", None)
+        if names and sig is not None:
+            positions.update(i for i, p in enumerate(sig.parameters) if p in names)
+    return tuple(sorted(positions))
+
+
+def static_facts(args: tuple[Any, ...], positions: tuple[int, ...], keep: list[Any]) -> list[dict[str, Any]]:
+    """What jit hashes for each static argument, without its value: its kind, whether it hashes by value,
+    by identity, or not at all, and a digest that changes when jit would see a new static value.
+    ``keep`` holds identity-hashed objects alive for the phase, so a later one cannot reuse a freed id."""
+    import hashlib
+
+    facts = []
+    for i in positions:
+        if i >= len(args):
+            continue
+        a = args[i]
+        kind = _static_kind(a)
+        try:
+            hash(a)
+        except TypeError:
+            facts.append({"pos": i, "kind": kind, "hashing": "unhashable", "digest": None})
+            continue
+        identity = type(a).__hash__ is object.__hash__ and not isinstance(a, type)
+        if identity:
+            keep.append(a)
+        token = f"id:{id(a)}" if identity else f"{type(a).__qualname__}:{a!r}"
+        digest = hashlib.blake2b(token.encode(), digest_size=6).hexdigest()
+        facts.append({"pos": i, "kind": kind, "hashing": "identity" if identity else "value", "digest": digest})
+    return facts
+
+
+def _static_kind(a: Any) -> str:
+    if isinstance(a, bool) or a is None:
+        return "flag"
+    if isinstance(a, float):
+        return "float"
+    if isinstance(a, int):
+        return "int"
+    if isinstance(a, str):
+        return "str"
+    if hasattr(a, "shape") and hasattr(a, "dtype"):
+        return "array"
+    if isinstance(a, list | dict | set):
+        return type(a).__name__
+    if isinstance(a, tuple) and a and all(isinstance(x, int | float) and not isinstance(x, bool) for x in a):
+        return "numbers" if any(isinstance(x, float) for x in a) else "ints"
+    if isinstance(a, tuple):
+        return "tuple"
+    return "function" if callable(a) else "object"
+
+
 def structure(args: tuple[Any, ...], static: tuple[int, ...]) -> str:
     """A short digest of the arguments' pytree structure: static dataclass fields and dict keys are part
     of what jit hashes, but not of ``signature``."""
@@ -108,6 +168,7 @@ def retrace(ctx: GradeContext) -> dict[str, Any]:
                 events = ctx.compile_events or []
                 calls.append(
                     {
+                        "static": static_facts(args, static_positions(ctx, target), ctx.keep_alive),
                         "signature": signature(args, ctx.static),
                         "structure": structure(args, ctx.static),
                         "traces": (ctx.traces - before) if (label == "jit" and not own) else events.count("trace"),

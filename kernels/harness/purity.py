@@ -227,8 +227,8 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
     for args in arg_sets:
         arg_prints = [_input_print(a, nnx_entry) for a in args]
         buf = __import__("io").StringIO()
-        with ctx.eager(f), prof:
-            outs.append(ctx.call(f, args, capture=buf))
+        with prof:
+            outs.append(ctx.call(ctx.as_written(f), args, capture=buf))
         eager_prints += buf.getvalue().count("\n")
         for i, (a, fp) in enumerate(zip(args, arg_prints, strict=True)):
             if fp is not None and _input_print(a, nnx_entry) != fp and i not in mutated:
@@ -293,8 +293,7 @@ def purity(ctx: GradeContext) -> dict[str, Any]:
             try:
                 eager_args, jit_args2 = ctx.fresh_args(seed), ctx.fresh_args(seed)  # before the bump
                 ctx.module.__dict__[name] = bumped
-                with ctx.eager(f):
-                    eager_new = ctx.call(f, eager_args)
+                eager_new = ctx.call(ctx.as_written(f), eager_args)
                 jit_new = ctx.call(jitted, jit_args2)
             except Exception:  # noqa: S112 - a bumped value the function cannot take proves nothing
                 continue

@@ -8,10 +8,12 @@ or the exception that ended the phase), ``tamper`` (the guard saw interference; 
 
 from __future__ import annotations
 
+import functools
+import importlib
 import time
 from typing import Any
 
-from . import context, keys, probes, program, purity, timing, transforms
+from . import context, limits, probes, program, purity, timing, transforms
 from .channel import Channel, take_key
 from .context import GradeContext, code_names, describe_exception, load_source
 from .guard import LEARNER_FILE, Guard, changed_attributes, fingerprint_modules
@@ -20,6 +22,10 @@ from .serialize import TooLarge, describe
 
 def main(plan: dict[str, Any]) -> None:
     key = take_key()  # before anything else: learner code must never see it
+    phases = _phases(plan)  # resolved before any learner code runs
+    lim = dict(plan.get("limits") or {})
+    # Before any learner code (and before jax is imported): how fast is this machine, how busy is it?
+    calibration = limits.calibrate(float(lim.get("calibration_s", 0.0)), float(lim.get("max_scale", 1.0)))
     import jax
     from IPython.display import publish_display_data
 
@@ -28,11 +34,13 @@ def main(plan: dict[str, Any]) -> None:
     guard.install()
     pristine = {
         "perf_counter": time.perf_counter,
+        "process_time": time.process_time,  # compile cost as CPU work: what load on the machine cannot inflate
         "block_until_ready": jax.block_until_ready,
         "jit": jax.jit,
     }
     jax.config.update("jax_traceback_filtering", "off")
-    jax.config.update("jax_enable_custom_prng", True)  # legacy PRNGKey keys become trackable
+    # Legacy `PRNGKey` keys stay uint32 arrays as in plain JAX (`key + i` works): only the prng phase
+    # turns them into typed keys, to track them (keys.prng).
     if plan.get("compile_cache_dir"):
         # Reference kernels only: cache every compile (the 1 s default threshold caches nothing small).
         jax.config.update("jax_compilation_cache_dir", plan["compile_cache_dir"])
@@ -67,14 +75,30 @@ def main(plan: dict[str, Any]) -> None:
                 ctx.compile_events.append("trace")
 
     jax.monitoring.register_event_duration_secs_listener(on_event)
+    clock = limits.RunClock(calibration["load"])
+    calibration["exact_clock"] = clock.exact
+    chan.emit("calibration", calibration)
+    watchdog = limits.Watchdog(clock, lambda: (int(compile_stats[0]), float(compile_stats[1])))
+    ctx.watchdog = watchdog
     snapshot = fingerprint_modules()
-    for name, fn in _phases(plan):
+    for name, fn in phases:
         chan.emit("phase", {"name": name})
         compile_stats[:] = [0, 0.0]
         data: dict[str, Any] = {}
         error: dict[str, Any] | None = None
+        time_limit: dict[str, Any] | None = None
+        budget = limits.phase_budget(
+            name, float(lim.get("load_s", 15)), float(lim.get("phase_s", 20)), float(lim.get("compile_s", 20))
+        )
+        watchdog.arm(name, budget * calibration["scale"])
         try:
-            data = fn(ctx)
+            try:
+                data = fn(ctx)
+            finally:
+                used = watchdog.disarm()
+        except limits.PhaseTimeLimit as exc:
+            time_limit = exc.info
+            ctx.compile_events = None
         except TooLarge as exc:
             error = {
                 "type": "TooLarge",
@@ -87,6 +111,7 @@ def main(plan: dict[str, Any]) -> None:
             }
         except BaseException as exc:
             error = describe_exception(exc)
+        used = watchdog.disarm()  # again: a limit that fired inside the first disarm left it armed
         changed = changed_attributes(snapshot)
         if changed or guard.blocked:
             chan.emit("tamper", {"phase": name, "changed": changed[:20], "blocked": sorted(set(guard.blocked))[:10]})
@@ -102,62 +127,27 @@ def main(plan: dict[str, Any]) -> None:
                 "output": shown_output,
                 "compiles": compile_stats[0],
                 "compile_s": round(compile_stats[1], 4),
+                "time_limit": time_limit,
+                "used_s": round(used, 3),
             },
         )
         if error is not None and name in ("load", "ref:load"):
             break
+        if time_limit is not None and name in ("load", "calls", "ref:load", "ref:calls"):
+            break  # every later phase calls the function again
     chan.emit("done", {})
 
 
 def _phases(plan: dict[str, Any]) -> list[tuple[str, Any]]:
-    checks: dict[str, Any] = plan.get("checks", {})
-    role = plan.get("role", "submission")
-    out: list[tuple[str, Any]] = [("load", _load), ("calls", _calls)]
-    if role == "reference":
-        out += _reference_phases(plan, prefix="")
-        return out
-    if "purity" in checks:
-        out.append(("purity", purity.purity))
-    if "prng" in checks:
-        out.append(("prng", lambda c: keys.prng(c, list(checks["prng"].get("key_args", [])))))
-    if checks.keys() & {"jit", "retrace", "vectorization", "structure", "speedup", "vmap", "grad"}:
-        out.append(("jit", _jit))
-    if "retrace" in checks:
-        out.append(("retrace", probes.retrace))
-    if "vmap" in checks:
-        cfg = checks["vmap"]
-        out.append(("vmap", lambda c: transforms.vmap_probe(c, cfg.get("in_axes", []), int(cfg.get("batch", 3)))))
-    if "grad" in checks:
-        out.append(("grad", lambda c: transforms.grad_probe(c, c.entry, list(checks["grad"].get("argnums", [0])))))
-    # Phases that measure compiled programs come last: they switch to fully optimised compilation.
-    if checks.keys() & {"vectorization", "structure"}:
-        structure = "structure" in checks
-        out.append(("program", lambda c: program.program(c, c.entry, with_compile=structure)))
-    if "structure" in checks and checks["structure"].get("max_temp_ratio"):
-        out.append(("baseline_program", _baseline_program))
-    if "speedup" in checks:
-        out.append(("speedup", _speedup))
-    if plan.get("reference_in_module"):
-        out.append(("ref:load", _swap_to_reference))
-        out.append(("ref:calls", _calls))
-        out += _reference_phases(plan, prefix="ref:")
-    return out
-
-
-def _reference_phases(plan: dict[str, Any], prefix: str) -> list[tuple[str, Any]]:
-    checks = plan.get("checks", {})
+    """The phases the host planned, in order (``app/grader/checks/registry.py`` derives them from the checks):
+    each ``{"name", "run": "module.function" of this package, "args"}``, called as ``function(ctx, **args)``."""
     out: list[tuple[str, Any]] = []
-    if "retrace" in checks:
-        out.append((prefix + "retrace", probes.retrace))
-    if "vectorization" in checks:
-        out.append((prefix + "program", lambda c: program.program(c, c.entry, with_compile=False)))
-    if "grad" in checks:
-        out.append(
-            (
-                prefix + "grad",
-                lambda c: transforms.grad_probe(c, c.entry, list(checks["grad"].get("argnums", [0]))),
-            )
-        )
+    for spec in plan["phases"]:
+        module, _, attr = str(spec["run"]).partition(".")
+        if not (module.isidentifier() and attr.isidentifier()):
+            raise ValueError(f"phase {spec.get('name')!r}: bad harness function {spec['run']!r}")
+        fn = getattr(importlib.import_module(f".{module}", __package__), attr)
+        out.append((str(spec["name"]), functools.partial(fn, **dict(spec.get("args") or {}))))
     return out
 
 
@@ -205,7 +195,27 @@ def _swap_to_reference(ctx: GradeContext) -> dict[str, Any]:
     return {}
 
 
-def _calls(ctx: GradeContext) -> dict[str, Any]:
+def canonical_output(tree: Any) -> Any:
+    """The output as JAX would hold it: NumPy leaves through ``jnp.asarray`` under this kernel's x64 setting
+    (a NumPy float64 reference is float32 when x64 is off). JAX arrays and Python scalars are left alone."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    def leaf(x: Any) -> Any:
+        if isinstance(x, np.ndarray | np.generic) and x.dtype != object:
+            try:
+                return jnp.asarray(x)
+            except TypeError:  # strings and other dtypes JAX has no equivalent for
+                return x
+        return x
+
+    return jax.tree.map(leaf, tree)
+
+
+def _calls(ctx: GradeContext, canonical: bool = False) -> dict[str, Any]:
+    """Each seed's call as written. ``canonical``: the outputs of a reference, canonicalised (see
+    ``canonical_output``) so that its dtypes are those a JAX submission can produce."""
     import inspect
 
     if ctx.entry is None or ctx.make_args is None:
@@ -242,6 +252,8 @@ def _calls(ctx: GradeContext) -> dict[str, Any]:
                 raise
             break
         entry_result["ms"] = (ctx.p["perf_counter"]() - t0) * 1000
+        if canonical:
+            out = canonical_output(out)
         after = purity.global_fingerprints(module)
         ctx.calls_global_writes |= {n for n in after if before.get(n) != after[n]}
         previous_reads = {n: after.get(n) for n in reads if n not in ctx.calls_global_writes}
@@ -249,6 +261,7 @@ def _calls(ctx: GradeContext) -> dict[str, Any]:
         ctx.compile_events = None
         entry_result["compiles"] = events.count("compile")
         entry_result["traces"] = events.count("trace")
+        entry_result["static"] = probes.static_facts(args, probes.static_positions(ctx, ctx.entry), ctx.keep_alive)
         entry_result["signature"] = probes.signature(args, ctx.static)
         entry_result["structure"] = probes.structure(args, ctx.static)
         ctx.eager_outputs[seed] = out
@@ -263,8 +276,15 @@ def _jit(ctx: GradeContext) -> dict[str, Any]:
     target = ctx.jit_target(ctx.entry)
     perf = ctx.p["perf_counter"]
     t0 = perf()
+    ctx.watchdog.note = "tracing your function under jax.jit"
     with ctx.learner():
-        lowered = target.lower(*args)
+        if hasattr(target, "trace") and not (type(target).__module__ or "").startswith("flax"):
+            traced = target.trace(*args)
+            # What a time limit would say: the size of the program being compiled.
+            ctx.watchdog.note = f"compiling a program of {program.walk_jaxpr(traced.jaxpr.jaxpr, {})} operations"
+            lowered = traced.lower()
+        else:
+            lowered = target.lower(*args)
     t1 = perf()
     with ctx.learner():
         compiled = lowered.compile()
@@ -282,19 +302,30 @@ def _jit(ctx: GradeContext) -> dict[str, Any]:
     }
 
 
+def _program(ctx: GradeContext, with_compile: bool = False) -> dict[str, Any]:
+    return program.program(ctx, ctx.entry, with_compile=with_compile)
+
+
+def _grad(ctx: GradeContext, argnums: list[int]) -> dict[str, Any]:
+    return transforms.grad_probe(ctx, ctx.entry, list(argnums))
+
+
 def _baseline_program(ctx: GradeContext) -> dict[str, Any]:
     assert ctx.baseline is not None
     return program.program(ctx, ctx.baseline)
 
 
-def _speedup(ctx: GradeContext) -> dict[str, Any]:
-    cfg = ctx.plan["checks"]["speedup"]
+def _speedup(ctx: GradeContext, cfg: dict[str, Any]) -> dict[str, Any]:
     if ctx.baseline is None:
         return {"skipped": "no baseline"}
     import jax
 
-    backend = jax.devices()[0].platform
-    threshold = float(cfg.get("gpu" if backend == "gpu" or backend == "cuda" else "cpu", 1.0))
+    dev = jax.devices()[0]
+    backend = "gpu" if dev.platform in ("gpu", "cuda", "rocm") else "cpu"
+    if (cfg.get("skip") or {}).get(backend):
+        # No speedup is expected on this backend (the lesson says why): nothing to measure.
+        return {"skipped_backend": cfg["skip"][backend], "backend": dev.platform, "device": dev.device_kind}
+    threshold = float(cfg.get(backend, 1.0))
     return timing.speedup(ctx, cfg, threshold, float(ctx.plan.get("speedup_budget_s", 8.0)))
 
 

@@ -283,10 +283,37 @@ def check_sandbox(
         else "the venv is below /tmp or /dev/shm (the sandbox mounts its own there) or not traversable by the "
         "kernel user: reinstall with scripts/install.sh, which then places it under /opt/jaxtutor",
     )
+    _kernel_environment_checks(report, python)
     if smoke and report.ready and entry is not None:
         ok, detail = _smoke(entry, rdir, python, host.helper if mode == "helper" else "")
         report.add("smoke test", ok, detail)
     return report
+
+
+def _kernel_environment_checks(report: SandboxReport, python: str) -> None:
+    """Lesson package versions of the kernels' environment, and whether learner code could import the server."""
+    from kernels.environment import inspect_environment
+
+    env = inspect_environment(python)
+    if env.error:
+        report.add("kernel environment", False, f"cannot inspect the kernel interpreter: {_strip_paths(env.error)}")
+        return
+    shown = ", ".join(f"{name} {version}" for name, version in env.versions.items() if version)
+    report.add(
+        "kernel environment",
+        "jax" not in env.missing and "ipykernel" not in env.missing,
+        f"Python {env.python_version}; {shown}" + (f"; missing: {', '.join(env.missing)}" if env.missing else ""),
+    )
+    report.add(
+        "kernel isolation from the server stack",
+        not env.server_modules,
+        "learner kernels cannot import the server's packages"
+        if not env.server_modules
+        else "learner kernels share the server's environment and can import "
+        + ", ".join(env.server_modules)
+        + ": run scripts/install.sh to build the kernel environment (.venv-kernel)",
+        level="warning",
+    )
 
 
 def _smoke(entry: pwd.struct_passwd, rdir: Path, python: str, helper: str = "") -> tuple[bool, str]:

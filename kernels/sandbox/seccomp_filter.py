@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 _GENERATOR = Path(__file__).with_name("seccomp_gen.py")
 _cache: bytes | None = None
+#: The CLI checks the sandbox in a thread while a kernel starts: generate once, and write the file once.
+_lock = threading.Lock()
 
 
 class SeccompUnavailable(RuntimeError):
@@ -23,6 +26,11 @@ class SeccompUnavailable(RuntimeError):
 
 def bpf_program() -> bytes:
     """The BPF program (cached for the life of the process)."""
+    with _lock:
+        return _cache or _generate()
+
+
+def _generate() -> bytes:
     global _cache
     if _cache is None:
         try:
@@ -47,8 +55,10 @@ def bpf_file(runtime_dir: str | Path) -> Path:
     data = bpf_program()
     digest = hashlib.sha256(data).hexdigest()[:12]
     path = Path(runtime_dir) / f"seccomp-{digest}.bpf"
-    if not path.exists() or path.read_bytes() != data:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with _lock:
+        if path.exists() and path.read_bytes() == data:
+            return path
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_bytes(data)
         tmp.chmod(0o444)
         tmp.replace(path)

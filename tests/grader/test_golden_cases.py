@@ -21,7 +21,8 @@ CASES = sorted(p for p in (Path(__file__).parent.parent / "grader_cases").iterdi
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_case(case: Path, kernel_env: dict[str, str]) -> None:
     expected = json.loads((case / "expected.json").read_text())
-    env = dict(kernel_env, JAXTUTOR_LESSON_DIRS=json.dumps([str(LESSONS)]), **expected.get("env", {}))
+    env = dict(kernel_env, JAXTUTOR_LESSON_DIRS=json.dumps([str(LESSONS)]), JAXTUTOR_BUNDLED_LESSONS="0")
+    env.update(expected.get("env", {}))
     if "lesson" in expected:  # graded against a test lesson (enables vmap, grad, structure, lesson speedup)
         argv = ["grade", expected["lesson"], str(case / "submission.py"), "--json"]
     else:

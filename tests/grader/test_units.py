@@ -78,3 +78,27 @@ def test_loader_reports_file_field_and_expectation(tmp_path: Path) -> None:
     assert "broken/lesson.toml: bogus: unknown field" in text
     assert "broken/starter.py: file is missing" in text
     assert len(catalog.lessons) == good_count  # a broken lesson takes nothing else down
+
+
+def test_reference_outputs_canonicalised_as_jax_would() -> None:
+    """`check` compares against a NumPy reference as `jnp.asarray` holds it (x64 off: float64 -> float32)."""
+    import jax.numpy as jnp
+
+    from kernels.harness.run import canonical_output
+
+    out = canonical_output({"a": np.ones(3), "b": np.int64(2), "c": 1.5, "d": jnp.ones(2, jnp.bfloat16)})
+    assert out["a"].dtype == jnp.float32 and out["b"].dtype == jnp.int32
+    assert out["c"] == 1.5 and out["d"].dtype == jnp.bfloat16  # Python scalars and JAX arrays unchanged
+    assert canonical_output(np.array(["x"])).dtype.kind == "U"  # no JAX equivalent: left as it is
+
+
+def test_lessons_compare_dtypes_exactly_unless_they_say_otherwise() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from app.grader.checks.correctness import CorrectnessCheck
+
+    assert CorrectnessCheck().dtype == "exact"
+    assert CorrectnessCheck(dtype="canonical").dtype == "canonical"
+    with pytest.raises(ValidationError):
+        CorrectnessCheck(dtype="loose")

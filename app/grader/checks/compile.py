@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.grader.checks import purity
+from pydantic import Field
+
+from app.grader.checks import purity, retrace_config
 from app.grader.checks.base import Evidence, phase_problem, result
+from app.grader.checks.registry import Check, CheckConfig, CliDefault, CliOptions, Phase
 from app.grader.driver import HarnessRun
 from app.grader.explain import sentence
 from app.grader.report import CheckResult
@@ -154,6 +157,15 @@ def evaluate_retrace(ev: Evidence) -> CheckResult:
         r_extra = max(_after_first(rc, "compiles"), _after_first(rc, "traces"))
         if extra - r_extra > sub_extra - ref_extra or not calls:
             calls, sub_extra, ref_extra = these, extra, r_extra
+    params = list((ev.sub.data("load") or {}).get("params") or [])
+    design = retrace_config.lesson_design_problem(ev.cfg, ref_data, ev.hidden_inputs)
+    if design is not None:
+        return result(ev, name, "error", design)
+    config = retrace_config.configuration_problem(
+        data["calls_as_written"] or data.get("calls") or [], params, ev.cfg.get("expected_compiles") is None
+    ) or retrace_config.configuration_problem(data.get("calls") or [], params, ev.cfg.get("expected_compiles") is None)
+    if config is not None:
+        return result(ev, name, "fail", config[0], **config[1])
     if not calls:
         return result(ev, name, "skip", "Not checked: your function could not be called repeatedly.")
     figures = {
@@ -213,3 +225,47 @@ def evaluate_retrace(ev: Evidence) -> CheckResult:
             **figures,
         )
     return result(ev, name, "pass", f"Compiled once and reused for all {len(calls)} calls.", **figures)
+
+
+#: Traces and compiles the submission under jax.jit: the jit check judges it, and every check that runs the
+#: compiled function (retrace, vectorization, vmap, grad, structure, speedup) needs it before its own phases.
+JIT_PHASE = Phase("jit", "run._jit")
+
+
+class JitCheck(CheckConfig):
+    pass
+
+
+class RetraceCheck(CheckConfig):
+    expected_compiles: int | None = Field(
+        None,
+        ge=1,
+        description="Compilations the solution needs over the lesson's seeds (e.g. one per bucket); required "
+        "when the solution recompiles across seeds.",
+    )
+
+
+def _cli(options: CliOptions) -> CliDefault:
+    return CliDefault({})
+
+
+JIT = Check(
+    name="jit",
+    config=JitCheck,
+    evaluate=evaluate_jit,
+    phases=lambda cfg: [JIT_PHASE],
+    judges=("jit",),
+    # A call that failed with an error only tracing raises is explained by the jit check, not blocked.
+    explains_call_error=lambda run: calls_tracing_error(run) is not None,
+    cli=_cli,
+)
+
+RETRACE = Check(
+    name="retrace",
+    config=RetraceCheck,
+    evaluate=evaluate_retrace,
+    phases=lambda cfg: [JIT_PHASE, Phase("retrace", "probes.retrace")],
+    reference_phases=lambda cfg: [Phase("retrace", "probes.retrace")],
+    judges=("retrace", "ref:retrace"),
+    cli=_cli,
+)

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
+from pydantic import Field
+
 from app.grader.checks.base import Evidence, phase_problem, result
+from app.grader.checks.registry import Check, CheckConfig, CliDefault, CliOptions, Phase
 from app.grader.compare import compare
 from app.grader.explain import sentence
 from app.grader.report import CheckResult
 
 NAME = "correctness"
+
+
+class CorrectnessCheck(CheckConfig):
+    weight: float = 3.0
+    rtol: float | None = Field(None, ge=0, description="Relative tolerance; default depends on the dtype.")
+    atol: float | None = Field(None, ge=0, description="Absolute tolerance; default depends on the dtype.")
+    dtype: Literal["exact", "canonical"] = Field(
+        "exact",
+        description="'exact': the output's dtype must be the reference's. 'canonical': the reference's NumPy "
+        "outputs are first converted as JAX would (`jnp.asarray` under the lesson's x64 setting), so a float64 "
+        "NumPy reference expects float32 when x64 is off (what `jaxtutor check` does).",
+    )
 
 
 def evaluate(ev: Evidence) -> CheckResult:
@@ -64,3 +81,24 @@ def evaluate(ev: Evidence) -> CheckResult:
         return result(ev, NAME, "fail", "Not every test input could be checked.")
     inputs = "hidden inputs" if ev.hidden_inputs else "inputs from `example_args`"
     return result(ev, NAME, "pass", f"Outputs match the reference on all {len(calls)} {inputs}.", inputs=len(calls))
+
+
+def _reference_phases(cfg: dict[str, Any]) -> list[Phase]:
+    # A reference whose outputs count "as JAX would see them" (`check`'s NumPy references) is canonicalised.
+    return [Phase("calls", "run._calls", {"canonical": True})] if cfg.get("dtype") == "canonical" else []
+
+
+def _cli(options: CliOptions) -> CliDefault:
+    # The reference may be NumPy: compare against its output as JAX would hold it (float64 -> float32).
+    return CliDefault({"weight": 3.0, "dtype": "canonical"})
+
+
+CHECK = Check(
+    name=NAME,
+    config=CorrectnessCheck,
+    evaluate=evaluate,
+    reference_phases=_reference_phases,  # the calls phase itself runs in every grading
+    judges=("calls", "ref:load", "ref:calls"),
+    needs=(),
+    cli=_cli,
+)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import Field
+
 from app.grader.checks.base import Evidence, phase_problem, result
+from app.grader.checks.registry import Check, CheckConfig, CliDefault, CliOptions, Phase
 from app.grader.explain import sentence, where
 from app.grader.report import CheckResult
 
@@ -14,6 +19,9 @@ def evaluate(ev: Evidence) -> CheckResult:
     if problem:
         return problem
     d = ev.sub.data("prng") or {}
+    arithmetic = d.get("key_arithmetic")
+    if arithmetic:
+        return _key_arithmetic(ev, arithmetic)
     reuse = d.get("reuse")
     if reuse:
         loc = where(reuse) or "Your function"
@@ -71,3 +79,40 @@ def evaluate(ev: Evidence) -> CheckResult:
     if not d.get("key_args"):
         return result(ev, NAME, "pass", "No PRNG key arguments, and no key reuse detected.")
     return result(ev, NAME, "pass", "Keys are used once each and drive the randomness.")
+
+
+_OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "bitwise_xor": "^", "bitwise_and": "&", "bitwise_or": "|"}
+
+
+def _key_arithmetic(ev: Evidence, err: dict[str, Any]) -> CheckResult:
+    """Arithmetic on a PRNG key (``key + i``): plain JAX computes it on a legacy uint32 key, but the result
+    is not a key JAX derived, and keys made that way can collide or correlate."""
+    loc = where(err) or "Your function"
+    op = _OPERATORS.get(str(err.get("key_arithmetic")), "")
+    what = f"`key {op} ...`" if op else "arithmetic"
+    return result(
+        ev,
+        NAME,
+        "fail",
+        f"{loc} does arithmetic on a PRNG key ({what}). A key is not a number: keys made by adding or "
+        "multiplying are not independent (`key + 1` for one call can equal another call's key), and new-style "
+        "keys (`jax.random.key`) refuse it. Derive new keys with `jax.random.fold_in(key, i)` or "
+        "`jax.random.split(key, n)`.",
+        line=err.get("line"),
+        operation=err.get("key_arithmetic"),
+    )
+
+
+class PrngCheck(CheckConfig):
+    key_args: list[int] = Field(default_factory=list, description="Positions of PRNG key arguments.")
+
+
+def _phases(cfg: dict[str, Any]) -> list[Phase]:
+    return [Phase("prng", "keys.prng", {"key_args": list(cfg.get("key_args", []))})]
+
+
+def _cli(options: CliOptions) -> CliDefault:
+    return CliDefault({})
+
+
+CHECK = Check(name=NAME, config=PrngCheck, evaluate=evaluate, phases=_phases, judges=("prng",), cli=_cli)

@@ -6,13 +6,19 @@ import ast
 import re
 from typing import Any
 
+from pydantic import Field
+
 from app.grader.checks.base import Evidence, phase_problem, result
+from app.grader.checks.compile import JIT_PHASE
+from app.grader.checks.registry import Check, CheckConfig, CliDefault, CliOptions, Phase
 from app.grader.report import CheckResult
 
 CALLBACKS = ("pure_callback", "io_callback", "debug_callback", "callback", "debug_print")
 
 
 def evaluate_vectorization(ev: Evidence) -> CheckResult:
+    """Judged against the reference only where the reference was traced (its program is known); loops are
+    judged on the learner's own program: a loop whose carry feeds the next step is sequential and fine."""
     name = "vectorization"
     problem = phase_problem(ev, name, "program", "Tracing your function")
     if problem:
@@ -20,12 +26,15 @@ def evaluate_vectorization(ev: Evidence) -> CheckResult:
     d = ev.sub.data("program") or {}
     eqns = int(d.get("equations", 0))
     loops = d.get("loops", {})
-    ref = (ev.ref or {}).get("program")
+    kinds: list[dict[str, Any]] = list(d.get("loop_kinds") or [])
+    ref = traced_reference(ev.ref)
     max_ratio = float(ev.cfg.get("max_ratio", 4.0))
-    figures = {"equations": eqns, "loops": loops}
+    figures: dict[str, Any] = {"equations": eqns, "loops": loops, "loop_kinds": kinds[:5]}
     in_loops = _eqns_from_python_loops(d, ev.source)
     if in_loops is not None:
         figures["equations_from_python_loops"] = in_loops
+    py_loop = _busiest_python_loop(d, ev.source)
+    where_py = f" (the Python loop on line {py_loop})" if py_loop else ""
     if ref is not None:
         ref_eqns = max(1, int(ref.get("equations", 1)))
         figures["reference_equations"] = ref_eqns
@@ -38,20 +47,8 @@ def evaluate_vectorization(ev: Evidence) -> CheckResult:
                 name,
                 "fail",
                 f"Your traced program has {eqns} operations where a vectorised version "
-                f"needs about {ref_eqns}: a Python loop is being unrolled, one copy per iteration. Replace "
-                "the loop with array operations (broadcasting, `jax.vmap`) or `lax.scan`.",
-                **figures,
-            )
-        if loops and not ref.get("loops") and not ev.cfg.get("allow_loops", False):
-            kind = ", ".join(_loop_names(loops, ev.source))
-            return result(
-                ev,
-                name,
-                "fail",
-                f"Your program runs a sequential loop ({kind}) where the reference solution does the same work "
-                "without any loop, all elements at once. Steps run one after another on the device, which is "
-                "much slower: express the computation with array operations (e.g. `jnp.cumsum`, broadcasting, "
-                "reductions) or `jax.vmap` instead.",
+                f"needs about {ref_eqns}: a Python loop{where_py} is being unrolled, one copy per iteration. "
+                "Replace the loop with array operations (broadcasting, `jax.vmap`) or `lax.scan`.",
                 **figures,
             )
     elif eqns > 400 and (in_loops is None or 2 * in_loops >= eqns):
@@ -59,12 +56,95 @@ def evaluate_vectorization(ev: Evidence) -> CheckResult:
             ev,
             name,
             "fail",
-            f"Your traced program has {eqns} operations, which usually means a Python "
-            "loop is unrolled. Vectorise it or use `lax.scan`.",
+            f"Your traced program has {eqns} operations, which usually means a Python loop{where_py} is "
+            "unrolled, one copy per iteration. Vectorise it (array operations, `jax.vmap`) or, if each step "
+            "needs the previous one, use `lax.scan`.",
             **figures,
         )
+    if loops and not ev.cfg.get("allow_loops", False):
+        needless = [k for k in kinds if not k.get("sequential")]
+        if needless:
+            return result(ev, name, "fail", _needless_loop(needless[0], ev.source), **figures)
+        if ref is not None and not ref.get("loops") and not kinds:
+            kind = ", ".join(_loop_names(loops, ev.source))
+            return result(
+                ev,
+                name,
+                "fail",
+                f"Your program runs a sequential loop ({kind}) where the reference solution does the same work "
+                "without any loop, all elements at once. Express the computation with array operations "
+                "(broadcasting, reductions) or `jax.vmap` instead.",
+                **figures,
+            )
     ops = "operation" if eqns == 1 else "operations"
+    if kinds and all(k.get("sequential") for k in kinds):
+        first = kinds[0]
+        at = f" on line {first['line']}" if first.get("line") else ""
+        return result(
+            ev,
+            name,
+            "pass",
+            f"{eqns} {ops} in the traced program; its loop ({_spelling(first, ev.source)}{at}) carries a "
+            "dependency from each step to the next, so it is genuinely sequential.",
+            **figures,
+        )
     return result(ev, name, "pass", f"Vectorised: {eqns} {ops} in the traced program.", **figures)
+
+
+def traced_reference(ref: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The reference's program statistics, only when the reference was really traced. A NumPy or host
+    reference cannot be traced (its program phase failed or is empty): then nothing is known about it."""
+    prog = (ref or {}).get("program")
+    return prog if isinstance(prog, dict) and "equations" in prog else None
+
+
+def _spelling(kind: dict[str, Any], source: str) -> str:
+    return ", ".join(_loop_names({str(kind.get("primitive", "scan")): 1}, source))
+
+
+def _needless_loop(kind: dict[str, Any], source: str) -> str:
+    """Why this loop need not be a loop, and the fix, naming its line."""
+    at = f" on line {kind['line']}" if kind.get("line") else ""
+    loop = f"Your loop ({_spelling(kind, source)}{at})"
+    what = kind.get("kind")
+    if what == "writes":
+        return (
+            f"{loop} computes each element on its own and writes it into a buffer: no step needs the previous "
+            "one, yet the steps run one after another. Compute all elements at once: write the per-element "
+            "function and map it with `jax.vmap`, or use array operations over the whole axis."
+        )
+    if what == "accumulate":
+        return (
+            f"{loop} only adds each step's term to a running total: that is a reduction, not a recurrence. Use "
+            "`jnp.sum` (or `jnp.cumsum` for the running totals) over the axis, which runs in parallel."
+        )
+    return (
+        f"{loop} ignores its carry: no step depends on the previous one, yet the steps run one after another. "
+        "Compute the steps at once with `jax.vmap` or array operations over the axis."
+    )
+
+
+def _busiest_python_loop(d: dict[str, Any], source: str) -> int | None:
+    """The first line of the learner's Python loop that produced the most traced operations."""
+    line_eqns = d.get("line_eqns")
+    if not isinstance(line_eqns, dict) or not source:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    kinds = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    spans = [(n.lineno, n.end_lineno or n.lineno) for n in ast.walk(tree) if isinstance(n, kinds)]
+    best, best_count = None, 0
+    for start, end in spans:
+        count = 0
+        for key, n in line_eqns.items():
+            lines = {int(x) for x in str(key).split(",") if x.isdigit()}
+            if any(start <= ln <= end for ln in lines):
+                count += int(n)
+        if count > best_count:
+            best, best_count = start, count
+    return best
 
 
 # How the loop primitives of a jaxpr are written in learner code (`fori_loop` lowers to `scan` or `while`).
@@ -184,3 +264,58 @@ def evaluate_structure(ev: Evidence) -> CheckResult:
                 **figures,
             )
     return result(ev, name, "pass", "The compiled program meets the task's structural requirements.", **figures)
+
+
+class VectorizationCheck(CheckConfig):
+    max_ratio: float = Field(4.0, gt=1, description="Allowed jaxpr size relative to the reference.")
+    allow_loops: bool = Field(False, description="Sequential loop primitives (scan/while) are fine here.")
+
+
+class StructureCheck(CheckConfig):
+    require_primitives: list[str] = Field(default_factory=list, description="Each must appear in the jaxpr.")
+    forbid_primitives: list[str] = Field(default_factory=list, description="None may appear in the jaxpr.")
+    no_host_callbacks: bool = Field(False, description="No pure_callback/io_callback/debug_callback.")
+    max_equations: int | None = Field(None, ge=1, description="Upper bound on jaxpr equations (nested counted).")
+    require_donation: bool = Field(False, description="The compiled program aliases an input buffer to an output.")
+    max_temp_ratio: float | None = Field(
+        None, gt=0, description="Compiled temp bytes at most this fraction of the baseline's (remat lessons)."
+    )
+
+
+# The program phase is shared: vectorization reads its jaxpr, structure also compiles it (``with_compile``).
+# Phases that measure compiled programs come last: they switch to fully optimised compilation.
+def _structure_phases(cfg: dict[str, Any]) -> list[Phase]:
+    phases = [JIT_PHASE, Phase("program", "run._program", {"with_compile": True}, last=True)]
+    if cfg.get("max_temp_ratio"):
+        phases.append(Phase("baseline_program", "run._baseline_program", last=True))
+    return phases
+
+
+def _cli(options: CliOptions) -> CliDefault:
+    return CliDefault({})
+
+
+VECTORIZATION = Check(
+    name="vectorization",
+    config=VectorizationCheck,
+    evaluate=evaluate_vectorization,
+    phases=lambda cfg: [JIT_PHASE, Phase("program", "run._program", last=True)],
+    reference_phases=lambda cfg: [Phase("program", "run._program")],
+    judges=("program", "ref:program"),
+    needs=("calls", "jit"),
+    cli=_cli,
+)
+
+STRUCTURE = Check(
+    name="structure",
+    config=StructureCheck,
+    evaluate=evaluate_structure,
+    phases=_structure_phases,
+    judges=("program", "baseline_program"),
+    needs=("calls", "jit"),
+    needs_baseline=lambda cfg: (
+        "checks.structure.max_temp_ratio compares against baseline.py, which is missing"
+        if cfg.get("max_temp_ratio")
+        else None
+    ),
+)

@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 from app.grader.checks.base import Evidence, phase_problem, result
+from app.grader.checks.rebinding import rebound_globals
+from app.grader.checks.registry import Check, CheckConfig, CliDefault, CliOptions, Phase
 from app.grader.report import CheckResult
 
 NAME = "purity"
@@ -257,7 +259,18 @@ def evaluate(ev: Evidence) -> CheckResult:
             f"{loc}a traced value leaks out of the function (stored in a global, a list or an attribute) and "
             "would be used after jit finished tracing; return it instead",
         )
-    stale = [s for s in d.get("stale_globals", []) if not s.get("constant_style")]
+    entry = str((ev.sub.data("load") or {}).get("entry") or "f")
+    rebound = [r for r in rebound_globals(ev.source, entry) if r.name not in (d.get("global_writes") or [])]
+    for r in rebound[:1]:
+        findings.append(
+            f"{_at({'line': r.read_line, 'code': r.read_code})} reads the module-level `{r.name}`, which "
+            f"{_at({'line': r.write_line, 'code': r.write_code})} in `{r.setter}` changes. Your function's result "
+            f"then depends on whether `{r.setter}` ran, not only on its arguments, and jax.jit keeps the value "
+            f"`{r.name}` had while tracing: after `{r.setter}` runs, the compiled function silently uses the old "
+            f"one. Pass `{r.name}` in as an argument (static if it is configuration)"
+        )
+    rebound_names = {r.name for r in rebound}
+    stale = [s for s in d.get("stale_globals", []) if not s.get("constant_style") and s["name"] not in rebound_names]
     if stale:
         name = stale[0]["name"]
         seen = " (it changed between your calls)" if stale[0].get("changes") else ""
@@ -290,3 +303,21 @@ def evaluate(ev: Evidence) -> CheckResult:
             "No side effects found: no prints, global state, input mutation, NumPy/Python randomness or clock reads."
         )
     return result(ev, NAME, "pass", message, hints=hints)
+
+
+class PurityCheck(CheckConfig):
+    pass
+
+
+def _cli(options: CliOptions) -> CliDefault:
+    return CliDefault({})
+
+
+CHECK = Check(
+    name=NAME,
+    config=PurityCheck,
+    evaluate=evaluate,
+    phases=lambda cfg: [Phase("purity", "purity.purity")],
+    judges=("purity",),
+    cli=_cli,
+)

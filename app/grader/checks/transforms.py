@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
 from app.grader.checks.base import Evidence, phase_problem, result
+from app.grader.checks.compile import JIT_PHASE
+from app.grader.checks.registry import Check, CheckConfig, Phase
 from app.grader.compare import compare
 from app.grader.explain import sentence
 from app.grader.report import CheckResult
@@ -72,3 +78,44 @@ def evaluate_grad(ev: Evidence) -> CheckResult:
                 "custom VJP may be the cause; verify with `jax.test_util.check_grads`.",
             )
     return result(ev, name, "pass", "Gradients are finite and match the reference.")
+
+
+class VmapCheck(CheckConfig):
+    in_axes: list[int | Literal["none"]] = Field(
+        default_factory=list, validate_default=True, description="Per argument: axis or 'none'."
+    )
+    batch: int = Field(3, ge=2, le=16)
+
+    @field_validator("in_axes")
+    @classmethod
+    def _one_per_argument(cls, value: list[int | str]) -> list[int | str]:
+        if not value:
+            raise ValueError("give one entry per argument (an int axis or 'none')")
+        return value
+
+
+class GradCheck(CheckConfig):
+    argnums: list[int] = Field(default_factory=lambda: [0])
+    rtol: float = 1e-4
+    atol: float = 1e-5
+
+
+def _vmap_phases(cfg: dict[str, Any]) -> list[Phase]:
+    args = {"in_axes": list(cfg.get("in_axes", [])), "batch": int(cfg.get("batch", 3))}
+    return [JIT_PHASE, Phase("vmap", "transforms.vmap_probe", args)]
+
+
+def _grad_phase(cfg: dict[str, Any]) -> Phase:
+    return Phase("grad", "run._grad", {"argnums": list(cfg.get("argnums", [0]))})
+
+
+VMAP = Check(name="vmap", config=VmapCheck, evaluate=evaluate_vmap, phases=_vmap_phases, judges=("vmap",))
+
+GRAD = Check(
+    name="grad",
+    config=GradCheck,
+    evaluate=evaluate_grad,
+    phases=lambda cfg: [JIT_PHASE, _grad_phase(cfg)],
+    reference_phases=lambda cfg: [_grad_phase(cfg)],
+    judges=("grad", "ref:grad"),
+)
