@@ -1,0 +1,1 @@
+"""An LMS played by the test suite (``platform.TestPlatform``): see its docstring."""

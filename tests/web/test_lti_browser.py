@@ -1,0 +1,85 @@
+"""An LTI launch in Debian's Chromium (Playwright): a course page of the LMS played by the test suite frames
+the tool's login initiation; inside the iframe the browser goes to the LMS's auth endpoint, posts the
+id_token back, and lands on the lesson page signed in as the LMS user. The LMS (127.0.0.1) and the tool
+(localhost) are different sites, so this needs the SameSite=None cookies and the frame-ancestors that name
+the registered LMS. Screenshot: ``test-artifacts/browser/lti-launch.png``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+import pytest
+
+from tests.support.lti.platform import TestPlatform
+
+from .browser_support import GRADING_TIMEOUT_MS, live_server, new_page, playwright_sync, shot
+from .browser_support import browser as browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+__all__ = ["live_server"]
+
+
+@pytest.fixture(scope="module")
+def platform() -> Iterator[TestPlatform]:
+    p = TestPlatform().start()
+    yield p
+    p.stop()
+
+
+def _framing_allowed(tool: str, lms: str) -> bool:
+    r = httpx.get(tool + "/healthz", cookies={"jaxtutor_lti": "1"}, timeout=5)
+    return lms in r.headers.get("content-security-policy", "")
+
+
+def test_a_launch_inside_the_lms_iframe_lands_on_the_lesson(
+    live_server: Any, browser: Any, platform: TestPlatform
+) -> None:
+    reg = platform.registration()
+    out = live_server.cli("lti", "add-platform", *[f"--{k.replace('_', '-')}={v}" for k, v in reg.items()], "--json")
+    assert out.returncode == 0, out.stderr
+    port = urlsplit(live_server.url).port
+    tool = f"http://localhost:{port}"  # another site than the LMS at 127.0.0.1
+    deadline = time.monotonic() + 30  # the replica's worker loads the new LMS's origin within a poll
+    while not _framing_allowed(live_server.url, platform.url):
+        assert time.monotonic() < deadline, "the registered LMS never became an allowed frame ancestor"
+        time.sleep(0.2)
+    platform.tool_jwks = httpx.get(live_server.url + "/lti/jwks", timeout=10).json()
+    platform.prepare("lms-browser-1", name="Ada Lovelace")
+    params = {
+        "iss": platform.issuer,
+        "login_hint": "lms-browser-1",
+        "target_link_uri": f"{tool}/lti/launch",
+        "client_id": platform.client_id,
+        "lti_deployment_id": platform.deployment_id,
+    }
+    platform.course_frame_src = f"{tool}/lti/login?{urlencode(params)}"
+    context, page = new_page(browser)
+    try:
+        page.goto(platform.url + "/course")
+        frame = page.frame_locator("#tool")
+        playwright_sync.expect(frame.get_by_role("heading", level=1)).to_contain_text("Add one", timeout=60_000)
+        playwright_sync.expect(frame.get_by_text("Ada-Lovelace").first).to_be_visible()
+        tool_frame = next(f for f in page.frames if f.url.startswith(tool))
+        assert urlsplit(tool_frame.url).path == "/lessons/demo-add"
+        shot(page, "lti-launch")
+        # Submitting inside the frame (an htmx POST with the session's CSRF token, cookies SameSite=None)
+        # is graded for real, and the score reaches the LMS's gradebook.
+        tool_frame.locator(".CodeMirror").wait_for()
+        tool_frame.evaluate(
+            "code => document.querySelector('.CodeMirror').CodeMirror.setValue(code)",
+            "import jax.numpy as jnp\n\n\ndef f(x):\n    return x + 1\n",
+        )
+        frame.get_by_role("button", name="Submit").click()
+        deadline = time.monotonic() + GRADING_TIMEOUT_MS / 1000
+        while not platform.scores:
+            assert time.monotonic() < deadline, "no score reached the LMS"
+            time.sleep(0.5)
+        (score,) = platform.scores
+        assert score.body["userId"] == "lms-browser-1" and score.body["scoreGiven"] == 1.0
+        shot(page, "lti-graded")
+    finally:
+        context.close()
