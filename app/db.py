@@ -19,6 +19,7 @@ from sqlalchemy.pool import QueuePool, StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from app import models as _models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from app import models_lti as _models_lti  # noqa: F401
 from app.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -34,6 +35,8 @@ def make_engine(settings: Settings) -> Engine:
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
         if url in ("sqlite://", "sqlite:///:memory:"):
+            # One shared connection: fine for one request at a time (the CLI, quick experiments), not for a
+            # server, whose sync routes run concurrently in the threadpool. Use a file (the default) there.
             kwargs["poolclass"] = StaticPool
         else:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -51,13 +54,14 @@ def make_engine(settings: Settings) -> Engine:
 def request_slots(engine: Engine, *, reserve: int = 2) -> int:
     """How many requests may hold a connection at once, leaving ``reserve`` for background workers.
 
-    Database work runs on the event loop thread; a request that waits for a pooled connection would
-    block the loop, so no request ever may: they queue on an ``asyncio.Semaphore`` of this size
-    instead (``app.deps.get_db``)."""
+    Routes do their database work in the threadpool; a request that waited there for a pooled connection
+    would hold a worker thread (and starve the Run polls queued behind it), so none ever does: requests
+    queue on an ``asyncio.Semaphore`` of this size first, on the loop, holding nothing
+    (``app.deps.get_db``)."""
     pool = engine.pool
     if isinstance(pool, QueuePool):
         return max(1, pool.size() + pool._max_overflow - reserve)
-    return 10_000  # StaticPool (one shared in-memory connection) and friends never wait
+    return 1  # StaticPool: one shared in-memory connection, one request at a time
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -10,6 +12,7 @@ HX_REDIRECT = "HX-Redirect"
 HX_TRIGGER = "HX-Trigger"
 HX_RETARGET = "HX-Retarget"
 HX_RESWAP = "HX-Reswap"
+HX_CURRENT_URL = "HX-Current-URL"
 
 #: Triggered (``HX-Trigger``) when a polled submission is graded; the history listens for it.
 GRADED_EVENT = "jaxtutor-graded"
@@ -26,6 +29,21 @@ def vary_on_htmx(response: Response) -> Response:
     return response
 
 
-def redirect(response: Response, url: str) -> Response:
-    response.headers[HX_REDIRECT] = url
-    return response
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site (``/...``, not ``//host``), else None: safe as a ``next``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def current_page(request: Request) -> str:
+    """The local path (and query) of the page an htmx request came from; ``/`` if unknown or foreign."""
+    url = request.headers.get(HX_CURRENT_URL, "")
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return "/"
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return local_path(path) or "/"

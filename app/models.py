@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import field_validator
 from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -36,12 +38,26 @@ class SubmissionStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
+    # Not graded: the grading failed for an infrastructure reason (disk, database, kernel start) more times
+    # than ``grading_infra_retries``. Never a verdict; retried later or re-queued by an operator.
+    STALLED = "stalled"
 
 
 # --- users -------------------------------------------------------------------------------------
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
 class UserBase(SQLModel):
-    username: str = Field(index=True, unique=True, min_length=2, max_length=40, regex=r"^[A-Za-z0-9_.-]+$")
+    username: str = Field(index=True, unique=True, min_length=2, max_length=40)
     role: str = Field(default=Role.LEARNER.value, max_length=20)
+
+    @field_validator("username")
+    @classmethod
+    def _username_chars(cls, value: str) -> str:
+        # A validator, not Field(regex=...): sqlmodel 0.0.50 drops ``regex`` without a word.
+        if not USERNAME_PATTERN.match(value):
+            raise ValueError("only letters, digits, '.', '_' and '-'")
+        return value
 
 
 class UserCreate(UserBase):
@@ -50,9 +66,17 @@ class UserCreate(UserBase):
 
 class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # Empty for accounts made by single sign-on: no password can match it (app.security.verify_password).
     password_hash: str = Field(max_length=255)
     is_active: bool = True
     created_at: datetime = _ts()
+    # Lower-cased; unique when set. Where password-reset mail goes, and what SSO logins are checked against
+    # so that a provider can never silently take over an account that already uses the address.
+    email: str | None = Field(default=None, max_length=255, unique=True, index=True)
+    deactivated_at: datetime | None = _opt_ts()
+    # Set by an admin (``jaxtutor users link-sso``): the next login through this single sign-on provider
+    # with this account's e-mail address links that identity to this account, once.
+    sso_link_provider: str | None = Field(default=None, max_length=40)
 
     @property
     def is_staff(self) -> bool:
@@ -61,6 +85,57 @@ class User(UserBase, table=True):
 
 class UserPublic(UserBase):
     id: int
+    email: str | None = None
+    is_active: bool = True
+
+
+class UserIdentity(SQLModel, table=True):
+    """A login through single sign-on: the provider's (issuer, subject) pair names one local user."""
+
+    __tablename__ = "user_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_user_identity_issuer_subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    provider: str = Field(max_length=40)  # the settings' name of the provider, for display
+    issuer: str = Field(max_length=255)
+    subject: str = Field(max_length=255)
+    email: str | None = Field(default=None, max_length=255)
+    created_at: datetime = _ts()
+    last_login_at: datetime = _ts()
+
+
+class SsoLoginState(SQLModel, table=True):
+    """One single sign-on login under way: what the callback checks (state, nonce) and needs (PKCE verifier).
+
+    In the database rather than in memory so that the callback may reach any replica; single use, and
+    removed when it expires (``sso_state_ttl_s``)."""
+
+    __tablename__ = "sso_login_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state_hash: str = Field(index=True, unique=True, max_length=64)
+    provider: str = Field(max_length=40)
+    nonce: str = Field(max_length=128)
+    code_verifier: str = Field(max_length=128)
+    next_url: str = Field(default="/", max_length=2000)
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time password-reset link; only the SHA-256 of its secret is kept. ``created_by`` is the admin
+    who issued it (None: asked for by email)."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = _opt_ts()
 
 
 # --- login sessions and API tokens (only hashes are stored) --------------------------------------
@@ -82,6 +157,31 @@ class ApiToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     name: str = Field(default="", max_length=80)
     created_at: datetime = _ts()
+    # Every token expires (api_token_default_days, at most api_token_max_days); last use is recorded
+    # (at most once a minute) so that an owner can tell a forgotten token from a live one.
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_used_at: datetime | None = _opt_ts()
+
+
+class ApiTokenPublic(SQLModel):
+    """A token as its owner sees it listed: never the secret (only its hash is stored)."""
+
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+
+
+class ApiTokenCreate(SQLModel):
+    name: str = Field(default="", max_length=80)
+    expires_in_days: int | None = Field(
+        default=None, ge=1, description="Days until the token expires (default and maximum: server settings)."
+    )
+
+
+class ApiTokenCreated(ApiTokenPublic):
+    token: str = Field(description="The secret, shown only in this answer.")
 
 
 # --- submissions ---------------------------------------------------------------------------------
@@ -103,7 +203,10 @@ class Submission(SubmissionBase, table=True):
     verdict: str | None = Field(default=None, max_length=20)  # pass | fail | error, once done
     score: float | None = None
     report_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    lesson_hash: str = Field(default="", max_length=32)
+    lesson_hash: str = Field(default="", max_length=32)  # the lesson version served when it was submitted
+    # The lesson version the report was graded against (lessons reload while the server runs, so it can
+    # differ from lesson_hash); None until graded.
+    graded_lesson_hash: str | None = Field(default=None, max_length=32)
     attempts: int = 0
     created_at: datetime = _ts()
     started_at: datetime | None = _opt_ts()
@@ -112,6 +215,20 @@ class Submission(SubmissionBase, table=True):
     # that runs out (its replica died) lets another replica take the job over.
     claimed_by: str | None = Field(default=None, max_length=128)
     lease_expires_at: datetime | None = _opt_ts()
+    # Live progress while graded (``submissions.set_phase``): the grader's current phase and when it began,
+    # in the database so that every replica can show it; cleared when the grading ends.
+    phase: str | None = Field(default=None, max_length=40)
+    phase_started_at: datetime | None = _opt_ts()
+    # Infrastructure failures (``app.services.grading_retry``): how many gradings of this submission failed
+    # for a reason that was not the learner's code, the last such problem, and when it may be tried again.
+    infra_failures: int = 0
+    infra_problem: str | None = Field(default=None, max_length=300)
+    retry_at: datetime | None = _opt_ts()
+    # The program it traced to (``kernels.harness.cluster``): submissions of a lesson with the same key and
+    # normal-form version are one approach (app.services.clusters). None until graded, or when the grading
+    # never got as far as loading the code.
+    cluster_key: str | None = Field(default=None, max_length=40, index=True)
+    cluster_version: str | None = Field(default=None, max_length=16)
 
     @property
     def report(self) -> dict[str, Any] | None:
@@ -127,6 +244,50 @@ class SubmissionPublic(SQLModel):
     created_at: datetime
     finished_at: datetime | None
     report: dict[str, Any] | None
+    lesson_version: str | None = None  # the lesson version it was graded against (None: not graded yet)
+
+
+# --- re-gradings after a lesson edit (app.services.regrade) ------------------------------------------
+class RegradeStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"  # graded: verdict, score and report are the re-grade's result
+    FAILED = "failed"  # the kernel died or the grading infrastructure failed: replaces nothing
+
+
+class Regrade(SQLModel, table=True):
+    """One submission graded again after its lesson changed, kept beside the original verdict (which is
+    never overwritten). ``lesson_version`` is the version current when the re-grade was asked for (with
+    ``submission_id``, what makes asking twice queue nothing new); ``graded_lesson_hash`` the version it was
+    actually graded against (lessons reload while the queue runs). The grading lease columns work as the
+    submission's do (``app.services.regrade_jobs``)."""
+
+    __tablename__ = "regrade"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "lesson_version", name="uq_regrade_submission_version"),
+        Index("ix_regrade_status_lease", "status", "lease_expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    lesson_id: str = Field(index=True, max_length=64)
+    lesson_version: str = Field(max_length=32)
+    requested_by: int | None = Field(default=None, foreign_key="user.id")
+    status: str = Field(default=RegradeStatus.QUEUED.value, max_length=20)
+    verdict: str | None = Field(default=None, max_length=20)  # pass | fail | error, once done
+    score: float | None = None
+    report_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    graded_lesson_hash: str | None = Field(default=None, max_length=32)
+    attempts: int = 0
+    created_at: datetime = _ts()
+    started_at: datetime | None = _opt_ts()
+    finished_at: datetime | None = _opt_ts()
+    claimed_by: str | None = Field(default=None, max_length=128)
+    lease_expires_at: datetime | None = _opt_ts()
+
+    @property
+    def report(self) -> dict[str, Any] | None:
+        return json.loads(self.report_json) if self.report_json else None
 
 
 # --- per-learner progress ------------------------------------------------------------------------
@@ -166,7 +327,7 @@ class RateHit(SQLModel, table=True):
     at: datetime = _ts()
 
 
-# --- learners' Run kernels, shared by every replica (app.services.run_kernels) ---------------------
+# --- learners' Run kernels, shared by every replica (app.services.run.kernel_rows) ---------------------
 class RunKernel(SQLModel, table=True):
     """A learner's Run kernel: which kernel serves ``user_id``'s Runs in ``scope``, and who runs code in it.
 
@@ -194,7 +355,7 @@ class RunKernel(SQLModel, table=True):
     last_used_at: datetime = _ts()
 
 
-# --- learners' Runs, readable from every replica (app.services.run_records) -----------------------
+# --- learners' Runs, readable from every replica (app.services.run.run_rows) -----------------------
 class RunStatus(enum.StrEnum):
     QUEUED = "queued"  # waiting for the kernel (starting it, or attaching)
     RUNNING = "running"
@@ -230,3 +391,140 @@ class RunRecord(SQLModel, table=True):
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
+
+
+# --- editor drafts -------------------------------------------------------------------------------
+class Draft(SQLModel, table=True):
+    """The code in a learner's editor, autosaved, so that it follows the learner to another device.
+
+    ``key`` names the editor: ``lesson:<lesson id>`` or ``playground``. One row per learner and key.
+    """
+
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    key: str = Field(max_length=80)
+    code: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = _ts()
+
+
+# --- cohorts: a class or an onboarding group, with its track of lessons (app.services.cohorts) ----------
+class CohortRole(enum.StrEnum):
+    INSTRUCTOR = "instructor"
+    LEARNER = "learner"
+
+
+class Cohort(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    # Single sign-on users in this group (their provider's groups claim) join as learners when they log in.
+    sso_group: str | None = Field(default=None, max_length=200)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = _ts()
+
+
+class CohortMember(SQLModel, table=True):
+    """A user in a cohort: its instructors (one or more) and its learners. A learner may be in several."""
+
+    __tablename__ = "cohort_member"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id", name="uq_cohort_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    role: str = Field(default=CohortRole.LEARNER.value, max_length=20)
+    joined_at: datetime = _ts()
+
+
+class CohortInvite(SQLModel, table=True):
+    """A link that lets whoever holds it join the cohort as a learner until it expires (only a hash kept)."""
+
+    __tablename__ = "cohort_invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    uses: int = 0
+
+
+class TrackItem(SQLModel, table=True):
+    """One lesson of a cohort's track, in order, with an optional due time and whether passing is required."""
+
+    __tablename__ = "track_item"
+    __table_args__ = (UniqueConstraint("cohort_id", "lesson_id", name="uq_track_item_lesson"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = Field(foreign_key="cohort.id", index=True)
+    position: int
+    lesson_id: str = Field(max_length=64)
+    due_at: datetime | None = _opt_ts()
+    pass_required: bool = True
+
+
+# --- LTI 1.3: learning platforms (LMSs) that may launch this tool (app.services.lti) -------------------
+class LtiPlatform(SQLModel, table=True):
+    """One LMS registration: who it is (``issuer``, the ``client_id`` it gave this tool, one
+    ``deployment_id``) and where to reach it (OIDC login initiation, OAuth2 token and key-set URLs)."""
+
+    __tablename__ = "lti_platform"
+    __table_args__ = (UniqueConstraint("issuer", "client_id", "deployment_id", name="uq_lti_platform_deployment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issuer: str = Field(max_length=255, index=True)
+    client_id: str = Field(max_length=255)
+    deployment_id: str = Field(max_length=255)
+    auth_login_url: str = Field(max_length=2000)
+    token_url: str = Field(max_length=2000)
+    jwks_url: str = Field(max_length=2000)
+    created_at: datetime = _ts()
+
+
+# --- instructor feedback (app.services.feedback) -------------------------------------------------------
+class FeedbackComment(SQLModel, table=True):
+    """A Markdown comment by an instructor, for learners: on a cluster or on one line of one submission.
+
+    A cluster comment (``cluster_key`` and ``cluster_version`` set) reaches every submission of lesson
+    ``lesson_id`` in that cluster, those graded later included; ``cohort_id`` limits it to that cohort's
+    learners (None: every learner, which only an admin may write). A line comment (``submission_id`` and
+    ``line`` set) is on that submission only."""
+
+    __tablename__ = "feedback_comment"
+    __table_args__ = (Index("ix_feedback_comment_cluster", "lesson_id", "cluster_key", "cluster_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key="user.id", index=True)
+    lesson_id: str = Field(max_length=64)
+    cluster_key: str | None = Field(default=None, max_length=40)
+    cluster_version: str | None = Field(default=None, max_length=16)
+    cohort_id: int | None = Field(default=None, foreign_key="cohort.id", index=True)
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
+    line: int | None = None
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _ts()
+    updated_at: datetime | None = _opt_ts()  # set when edited
+
+
+class FeedbackCommentPublic(SQLModel):
+    """A comment as the JSON API shows it (``html``: its Markdown rendered, raw HTML escaped)."""
+
+    id: int
+    kind: str = Field(description="'cluster' or 'line'.")
+    lesson_id: str
+    author: str
+    body: str
+    html: str
+    created_at: datetime
+    updated_at: datetime | None
+    cluster_key: str | None = None
+    cluster_version: str | None = None
+    cohort_id: int | None = None
+    submission_id: int | None = None
+    line: int | None = None
+
+
+class FeedbackCommentCreate(SQLModel):
+    body: str = Field(min_length=1, description="Markdown; raw HTML is shown as text.")

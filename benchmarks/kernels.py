@@ -2,6 +2,15 @@
 kernels per 24 GiB, and the sandbox's start overhead against the unsafe local provisioner.
 
     sudo .venv/bin/python benchmarks/kernels.py [--repeat 3] [--runtime-dir /run/jaxtutor]
+
+``--class-of N`` (default 30) instead measures a class that starts together against a real server: a
+``jaxtutor serve`` subprocess on SQLite with default kernel settings (sandboxed kernels, the warm pool),
+N accounts, each opening the same lesson and pressing Run on ``print('hi')`` within ``--spread-s`` seconds
+and polling like the page. Reported: time to first output p50/p95, errors, queue positions seen, peak
+memory (the sum of the server's kernels' PSS, and the system's used memory), and the idle PSS of each
+Run kernel left afterwards (warm Run kernels preload JAX and matplotlib.pyplot).
+
+    sudo .venv/bin/python benchmarks/kernels.py --class-of 30
 """
 
 from __future__ import annotations
@@ -121,8 +130,16 @@ async def main(repeat: int, runtime_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--runtime-dir", default="/run/jaxtutor")
+    parser.add_argument("--class-of", type=int, default=0, help="Learners pressing Run together (0: the kernel rows).")
+    parser.add_argument("--spread-s", type=float, default=10.0, help="The class presses Run within this many seconds.")
+    parser.add_argument("--settle-s", type=float, default=30.0, help="Idle time before the class arrives.")
     ns = parser.parse_args()
-    asyncio.run(main(ns.repeat, ns.runtime_dir))
+    if ns.class_of:
+        from benchmarks.kernel_class import class_benchmark, report_class
+
+        report_class(asyncio.run(class_benchmark(ns.class_of, ns.spread_s, ns.settle_s)))
+    else:
+        asyncio.run(main(ns.repeat, ns.runtime_dir))

@@ -2,9 +2,9 @@
 
     .venv/bin/python -m benchmarks.scaleout [--learners 40] [--submissions 3] [--grade-ms 200] [--poll-ms 400]
 
-Starts a throwaway PostgreSQL cluster (tests/web/pg.py) and two real ``jaxtutor serve`` processes on
-loopback ports, with the TEST-ONLY fake grader (``JAXTUTOR_GRADER=fake`` + ``JAXTUTOR_UNSAFE_NO_SANDBOX=1``:
-no code runs; each grading sleeps ``--grade-ms``), so the figures are those of the web tier and the shared
+Starts a throwaway PostgreSQL cluster (tests/web/pg.py) and two real server processes on loopback ports,
+built by the test-only factory ``tests.support.app_factory`` (its fake grader runs no code; each grading
+sleeps ``--grade-ms``), so the figures are those of the web tier and the shared
 grading queue, not of the grader. Each learner (concurrently, one HTTP client each) signs up on one replica,
 then submits ``--submissions`` times, alternating replicas, and polls the other replica until each is
 graded. Prints submit latency p50/p95 (POST to 202), time to graded p50/p95, errors and gradings per second
@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from tests.scaleout.conftest import Replica, start_replica
+from tests.web.live import csrf_from_page
 from tests.web.pg import skip_reason, throwaway_cluster
 
 GOOD = "def f(x):\n    return x + 1\n"
@@ -57,6 +58,8 @@ async def learner(
             data = {"username": f"learner{i}", "password": "correct horse", "csrf_token": csrf}
             r = await client.post(f"{home.url}/signup", data=data)
             ok = r.status_code == 303
+            if ok:  # signed in: the CSRF token is bound to the new session
+                csrf = csrf_from_page((await client.get(f"{home.url}/login")).text)
         except httpx.HTTPError:
             ok = False
         await signed_up.wait()  # sign-ups (argon2 hashing) are not part of the submit figures

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sh scripts/setup-host.sh
-bash scripts/install.sh
+bash scripts/install.sh --serve ${JT_INSTALL_CUDA12:+--cuda12}  # JT_INSTALL_CUDA12=1: jax with CUDA 12 for kernels
 exec .venv/bin/jaxtutor serve "$@"

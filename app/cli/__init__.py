@@ -6,13 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli import grading_cmds, sandbox_cmds, server_cmds
+from app import __version__
+from app.cli import cohort_cmds, grading_cmds, lti_cmds, queue_cmds, sandbox_cmds, server_cmds, user_cmds
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jaxtutor", description="Learn production JAX by doing.")
+    parser.add_argument("--version", action="version", version=f"jaxtutor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (grading_cmds, sandbox_cmds, server_cmds):
+    for module in (grading_cmds, queue_cmds, sandbox_cmds, server_cmds, user_cmds, cohort_cmds, lti_cmds):
         module.register(sub)
     return parser
 

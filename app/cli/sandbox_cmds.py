@@ -50,6 +50,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         python=settings.kernel_python_path(),
         smoke=not args.no_smoke,
     )
+    # The report includes the kernel environment (lesson package versions; isolation from the server stack).
     print(json.dumps(report.to_json(), indent=2) if args.json else format_report(report))
     return 0 if report.ready else RUN_EXIT_CODES[Reason.SANDBOX_UNAVAILABLE]
 

@@ -7,9 +7,11 @@ Pydantic validates every field; ``app.lessons.loader`` turns validation errors i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+
+from app.grader.checks.registry import ChecksBase, Registry, default_registry
 
 STEP_TITLES = {
     1: "Problem analysis",
@@ -20,103 +22,17 @@ STEP_TITLES = {
     6: "Production",
 }
 
-CHECK_NAMES = (
-    "correctness",
-    "purity",
-    "prng",
-    "jit",
-    "retrace",
-    "vectorization",
-    "vmap",
-    "grad",
-    "structure",
-    "speedup",
-)
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CheckBase(_Strict):
-    weight: float = Field(1.0, ge=0, description="Share of the score this check carries.")
-
-
-class CorrectnessCheck(CheckBase):
-    weight: float = 3.0
-    rtol: float | None = Field(None, ge=0, description="Relative tolerance; default depends on the dtype.")
-    atol: float | None = Field(None, ge=0, description="Absolute tolerance; default depends on the dtype.")
-
-
-class PurityCheck(CheckBase):
-    pass
-
-
-class PrngCheck(CheckBase):
-    key_args: list[int] = Field(default_factory=list, description="Positions of PRNG key arguments.")
-
-
-class JitCheck(CheckBase):
-    pass
-
-
-class RetraceCheck(CheckBase):
-    pass
-
-
-class VectorizationCheck(CheckBase):
-    max_ratio: float = Field(4.0, gt=1, description="Allowed jaxpr size relative to the reference.")
-    allow_loops: bool = Field(False, description="Sequential loop primitives (scan/while) are fine here.")
-
-
-class VmapCheck(CheckBase):
-    in_axes: list[int | Literal["none"]] = Field(default_factory=list, description="Per argument: axis or 'none'.")
-    batch: int = Field(3, ge=2, le=16)
-
-
-class GradCheck(CheckBase):
-    argnums: list[int] = Field(default_factory=lambda: [0])
-    rtol: float = 1e-4
-    atol: float = 1e-5
-
-
-class StructureCheck(CheckBase):
-    require_primitives: list[str] = Field(default_factory=list, description="Each must appear in the jaxpr.")
-    forbid_primitives: list[str] = Field(default_factory=list, description="None may appear in the jaxpr.")
-    no_host_callbacks: bool = Field(False, description="No pure_callback/io_callback/debug_callback.")
-    max_equations: int | None = Field(None, ge=1, description="Upper bound on jaxpr equations (nested counted).")
-    require_donation: bool = Field(False, description="The compiled program aliases an input buffer to an output.")
-    max_temp_ratio: float | None = Field(
-        None, gt=0, description="Compiled temp bytes at most this fraction of the baseline's (remat lessons)."
-    )
-
-
-class SpeedupCheck(CheckBase):
-    weight: float = 2.0
-    cpu: float = Field(1.5, gt=0, description="Minimum speedup over the baseline on CPU.")
-    gpu: float = Field(1.5, gt=0, description="Minimum speedup over the baseline on GPU.")
-    jit_submission: bool = Field(True, description="Time the submission under jax.jit with the static args.")
-    jit_baseline: bool = Field(False, description="Time the baseline under jax.jit too.")
-
-
-class Checks(_Strict):
-    correctness: CorrectnessCheck | None = None
-    purity: PurityCheck | None = None
-    prng: PrngCheck | None = None
-    jit: JitCheck | None = None
-    retrace: RetraceCheck | None = None
-    vectorization: VectorizationCheck | None = None
-    vmap: VmapCheck | None = None
-    grad: GradCheck | None = None
-    structure: StructureCheck | None = None
-    speedup: SpeedupCheck | None = None
-
-    def enabled(self) -> list[str]:
-        return [name for name in CHECK_NAMES if getattr(self, name) is not None]
-
-    def weight(self, name: str) -> float:
-        check = getattr(self, name, None)
-        return float(check.weight) if check is not None else 0.0
+# The [checks] table is derived from the check registry: one optional table per check, typed by the config
+# model its module declares (app/grader/checks/registry.py). mypy sees the base, pydantic the derived model.
+CHECK_NAMES = default_registry().names
+if TYPE_CHECKING:
+    Checks = ChecksBase
+else:
+    Checks = default_registry().checks_model
 
 
 class KernelEnv(_Strict):
@@ -143,6 +59,11 @@ class LessonMeta(_Strict):
     entry: str = Field("f", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Function the learner writes.")
     static_argnums: list[int] = Field(default_factory=list)
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1, max_length=8)
+    public_seeds: list[int] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Seeds whose inputs and reference outputs learners may see (the Try button); never graded.",
+    )
     hints: list[str] = Field(default_factory=list)
     starter_fails: list[str] = Field(
         default_factory=list,
@@ -155,9 +76,10 @@ class LessonMeta(_Strict):
     @field_validator("starter_fails")
     @classmethod
     def _known_checks(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in CHECK_NAMES]
+        names = list(_checks_model(cls).model_fields)
+        unknown = [v for v in value if v not in names]
         if unknown:
-            raise ValueError(f"unknown check name(s) {unknown}; expected some of {list(CHECK_NAMES)}")
+            raise ValueError(f"unknown check name(s) {unknown}; expected some of {names}")
         return value
 
     @model_validator(mode="after")
@@ -168,9 +90,26 @@ class LessonMeta(_Strict):
         for name in self.starter_fails:
             if name not in enabled:
                 raise ValueError(f"starter_fails: {name!r} is not an enabled check")
-        if self.checks.vmap is not None and self.checks.vmap.in_axes == []:
-            raise ValueError("checks.vmap.in_axes: give one entry per argument (an int axis or 'none')")
+        shown = sorted(set(self.public_seeds) & set(self.seeds))
+        if shown:
+            raise ValueError(f"public_seeds: {shown} are graded seeds too; their inputs would stop being hidden")
+        if len(set(self.public_seeds)) != len(self.public_seeds):
+            raise ValueError("public_seeds: each seed once")
         return self
+
+
+def _checks_model(meta: type[LessonMeta]) -> type[BaseModel]:
+    annotation = meta.model_fields["checks"].annotation
+    assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    return annotation
+
+
+def lesson_meta_model(registry: Registry) -> type[LessonMeta]:
+    """``LessonMeta`` whose ``[checks]`` table is ``registry``'s (the bundled registry gives ``LessonMeta``)."""
+    if registry is default_registry():
+        return LessonMeta
+    model = registry.checks_model
+    return create_model("LessonMeta", __base__=LessonMeta, checks=(model, Field(default_factory=model)))
 
 
 class Lesson(BaseModel):

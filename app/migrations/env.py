@@ -8,7 +8,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from app import models  # noqa: F401
+from app import models, models_lti  # noqa: F401
 
 target_metadata = SQLModel.metadata
 

@@ -1,6 +1,8 @@
 """Submissions: stored first, then graded by a worker of any replica (``app.services.grading_jobs``).
 
-Life cycle: ``queued`` → ``running`` → ``done`` (with a report whose status is pass | fail | error).
+Life cycle: ``queued`` → ``running`` → ``done`` (with a report whose status is pass | fail | error). A grading
+that failed for the server's reasons goes back to ``queued`` with a later ``retry_at``, or to ``stalled``
+(``app.services.grading_retry``), never to ``done``.
 A worker *claims* a submission (``claim_next``: ``status = running``, ``claimed_by`` = its replica,
 ``lease_expires_at``), renews the lease while it grades (``renew_lease``) and writes the report only while
 the claim is still its own (``finish_claimed``). A submission whose lease ran out (its replica died) is
@@ -20,15 +22,87 @@ from sqlmodel import Session, col, select
 
 from app.models import Submission, SubmissionPublic, SubmissionStatus, User, utcnow
 from app.services import progress
+from app.services.lti import grades as lti_grades
 
 
-def create_submission(*, session: Session, user: User, lesson_id: str, code: str, lesson_hash: str = "") -> Submission:
+class QuotaExceededError(ValueError):
+    """The learner's stored submissions are at a quota (the message says which, for the learner)."""
+
+
+def usage(*, session: Session, user_id: int) -> tuple[int, int]:
+    """The learner's stored submissions: how many, and the total length of their code."""
+    count, size = session.exec(
+        select(func.count(), func.coalesce(func.sum(func.length(Submission.code)), 0)).where(
+            Submission.user_id == user_id
+        )
+    ).one()
+    return int(count), int(size)
+
+
+def create_submission(
+    *,
+    session: Session,
+    user: User,
+    lesson_id: str,
+    code: str,
+    lesson_hash: str = "",
+    max_count: int | None = None,
+    max_chars: int | None = None,
+) -> Submission:
+    """Store a submission (queued). ``max_count``/``max_chars``: the learner's quotas (``QuotaExceededError``)."""
     assert user.id is not None
+    if max_count is not None or max_chars is not None:
+        count, size = usage(session=session, user_id=user.id)
+        if max_count is not None and count >= max_count:
+            raise QuotaExceededError(
+                f"You have {count} stored submissions, the most one learner may keep on this server. "
+                "Ask an administrator to raise the limit."
+            )
+        if max_chars is not None and size + len(code) > max_chars:
+            raise QuotaExceededError(
+                f"Your stored submissions hold {size:,} characters of code; this one would pass the "
+                f"{max_chars:,} one learner may keep. Ask an administrator to raise the limit."
+            )
     sub = Submission(user_id=user.id, lesson_id=lesson_id, code=code, lesson_hash=lesson_hash)
     session.add(sub)
     session.commit()
     session.refresh(sub)
     return sub
+
+
+def submit(
+    *,
+    session: Session,
+    user: User,
+    lesson_id: str,
+    code: str,
+    lesson_hash: str = "",
+    max_count: int | None = None,
+    max_chars: int | None = None,
+) -> tuple[Submission, bool]:
+    """Store a submission to be graded, unless it repeats the learner's previous one.
+
+    The same code for the same lesson version as the learner's latest submission (a double click, or
+    Submit pressed again) is not graded twice: that submission comes back, with ``False``. A previous
+    grading that ended in ``error`` (a server stopped, the grader failed) may be retried. A new one counts
+    against the learner's quotas (``max_count``/``max_chars``, ``QuotaExceededError``).
+    """
+    assert user.id is not None
+    latest = list_submissions(session=session, user_id=user.id, lesson_id=lesson_id, limit=1)
+    if latest:
+        prev = latest[0]
+        if prev.code == code and prev.lesson_hash == lesson_hash and prev.verdict != "error":
+            return prev, False
+    sub = create_submission(
+        session=session,
+        user=user,
+        lesson_id=lesson_id,
+        code=code,
+        lesson_hash=lesson_hash,
+        max_count=max_count,
+        max_chars=max_chars,
+    )
+    return sub, True
 
 
 def get_submission(*, session: Session, submission_id: int) -> Submission | None:
@@ -72,17 +146,33 @@ def mark_done(*, session: Session, submission_id: int, report: dict[str, Any]) -
     sub.verdict = status
     sub.score = max(0.0, min(1.0, score))
     sub.report_json = json.dumps(report, default=str)
+    version = report.get("lesson_version")
+    sub.graded_lesson_hash = str(version)[:32] if version else None
+    sub.cluster_key, sub.cluster_version = cluster_of(report)
     sub.finished_at = utcnow()
     sub.lease_expires_at = None
+    sub.phase = None
+    sub.phase_started_at = None
+    sub.retry_at = None
     session.add(sub)
     session.flush()
     # The report and the learner's progress are committed together (a crash in between loses neither).
     progress.record_result(
         session=session, user_id=sub.user_id, lesson_id=sub.lesson_id, verdict=status, score=sub.score, commit=False
     )
+    # A new best for an LMS that launched this lesson is queued in the same transaction (LTI grade outbox).
+    lti_grades.record_best(session=session, user_id=sub.user_id, lesson_id=sub.lesson_id)
     session.commit()
     session.refresh(sub)
     return sub
+
+
+def cluster_of(report: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The cluster key and normal-form version a report carries (``report.cluster``), if any."""
+    cluster = report.get("cluster")
+    if not isinstance(cluster, dict) or not cluster.get("key") or not cluster.get("version"):
+        return None, None
+    return str(cluster["key"])[:40], str(cluster["version"])[:16]
 
 
 def error_report(message: str) -> dict[str, Any]:
@@ -90,8 +180,25 @@ def error_report(message: str) -> dict[str, Any]:
     return {"version": 1, "status": "error", "score": 0.0, "message": message, "checks": [], "timings": {}}
 
 
-def recover_interrupted(*, session: Session, max_attempts: int, claimed_by: str | None = None) -> list[int]:
-    """At start-up: submissions left ``running`` are re-queued, or marked error after ``max_attempts``.
+def set_aside(*, session: Session, sub: Submission, problem: str, retry_s: float) -> None:
+    """Not graded for the server's reasons: ``stalled`` for an operator (``app.services.grading_retry``), with
+    the problem, tried again after ``retry_s`` (0: only when re-queued). Not committed."""
+    sub.status = SubmissionStatus.STALLED.value
+    sub.claimed_by = None
+    sub.lease_expires_at = None
+    sub.phase = None
+    sub.phase_started_at = None
+    sub.infra_failures += 1
+    sub.infra_problem = problem[:300]
+    sub.retry_at = utcnow() + timedelta(seconds=retry_s) if retry_s > 0 else None
+    session.add(sub)
+
+
+def recover_interrupted(
+    *, session: Session, max_attempts: int, claimed_by: str | None = None, stalled_retry_s: float = 0.0
+) -> list[int]:
+    """At start-up: submissions left ``running`` are re-queued, or set aside as ``stalled`` after
+    ``max_attempts`` (the server keeps stopping while grading them: not the learner's ``error``).
 
     ``claimed_by``: only those this replica had claimed (several replicas share the database; the others'
     gradings are left to their leases). Returns the queued ids, oldest first.
@@ -102,16 +209,14 @@ def recover_interrupted(*, session: Session, max_attempts: int, claimed_by: str 
     stuck = session.exec(query).all()
     for sub in stuck:
         if sub.attempts >= max_attempts:
-            assert sub.id is not None
-            mark_done(
-                session=session,
-                submission_id=sub.id,
-                report=error_report("The server stopped while grading this submission. Please submit again."),
-            )
+            problem = GIVEN_UP_PROBLEM.format(n=sub.attempts)
+            set_aside(session=session, sub=sub, problem=problem, retry_s=stalled_retry_s)
         else:
             sub.status = SubmissionStatus.QUEUED.value
             sub.claimed_by = None
             sub.lease_expires_at = None
+            sub.phase = None
+            sub.phase_started_at = None
             session.add(sub)
     session.commit()
     queued = session.exec(
@@ -121,33 +226,42 @@ def recover_interrupted(*, session: Session, max_attempts: int, claimed_by: str 
 
 
 # --- grading leases (several replicas on one database) --------------------------------------------------
-GIVEN_UP_MESSAGE = "Grading this submission was interrupted {n} times (a server stopped). Please submit again."
+GIVEN_UP_PROBLEM = "the server stopped {n} times while grading it"
 
 
 def _claimable(now: Any) -> ColumnElement[bool]:
+    """Queued (once its retry time, if any, has come), stalled whose later retry has come, or running
+    under a lease that ran out."""
     lease = col(Submission.lease_expires_at)
+    retry_at = col(Submission.retry_at)
     running = and_(col(Submission.status) == SubmissionStatus.RUNNING.value, or_(lease.is_(None), lease < now))
-    return or_(col(Submission.status) == SubmissionStatus.QUEUED.value, running)
+    queued = and_(col(Submission.status) == SubmissionStatus.QUEUED.value, or_(retry_at.is_(None), retry_at <= now))
+    stalled = and_(col(Submission.status) == SubmissionStatus.STALLED.value, retry_at.is_not(None), retry_at <= now)
+    return or_(queued, stalled, running)
 
 
-def _is_postgres(session: Session) -> bool:
+def is_postgres(session: Session) -> bool:
+    """Row locks with SKIP LOCKED (several replicas claiming at once) exist only on PostgreSQL."""
     return session.get_bind().dialect.name == "postgresql"
 
 
-def claim_next(*, session: Session, replica: str, lease_s: float, max_attempts: int) -> Submission | None:
+def claim_next(
+    *, session: Session, replica: str, lease_s: float, max_attempts: int, stalled_retry_s: float = 0.0
+) -> Submission | None:
     """Claim the oldest claimable submission (queued, or running under a lease that ran out) for ``replica``.
 
     PostgreSQL: the candidate row is locked with ``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent
     replicas each get a different row without waiting for each other. Every backend: the claim itself is a
     conditional ``UPDATE`` (still claimable?) whose row count says whether it won, which alone suffices on
-    SQLite (one process, one writer). A taken-over submission already claimed ``max_attempts`` times is
-    finished with an ``error`` report instead. Returns the claimed row (its ``attempts`` identifies the
-    claim) or None when there is nothing to do.
+    SQLite (one process, one writer). A taken-over submission already claimed ``max_attempts`` times is set
+    aside as ``stalled`` instead (not graded, for the server's reasons: never the learner's ``error``), tried
+    again after ``stalled_retry_s`` (0: when an operator re-queues it). Returns the claimed row (its
+    ``attempts`` identifies the claim) or None when there is nothing to do.
     """
     while True:
         now = utcnow()
         query = select(Submission).where(_claimable(now)).order_by(col(Submission.id)).limit(1)
-        if _is_postgres(session):
+        if is_postgres(session):
             query = query.with_for_update(skip_locked=True)
         sub = session.exec(query).first()
         if sub is None:
@@ -155,9 +269,9 @@ def claim_next(*, session: Session, replica: str, lease_s: float, max_attempts: 
             return None
         assert sub.id is not None
         if sub.status == SubmissionStatus.RUNNING.value and sub.attempts >= max_attempts:
-            mark_done(
-                session=session, submission_id=sub.id, report=error_report(GIVEN_UP_MESSAGE.format(n=sub.attempts))
-            )
+            problem = GIVEN_UP_PROBLEM.format(n=sub.attempts)
+            set_aside(session=session, sub=sub, problem=problem, retry_s=stalled_retry_s)
+            session.commit()
             continue
         result = session.execute(
             update(Submission)
@@ -168,6 +282,9 @@ def claim_next(*, session: Session, replica: str, lease_s: float, max_attempts: 
                 lease_expires_at=now + timedelta(seconds=lease_s),
                 attempts=col(Submission.attempts) + 1,
                 started_at=now,
+                phase=None,
+                phase_started_at=None,
+                retry_at=None,
             )
             .execution_options(synchronize_session=False)
         )
@@ -203,7 +320,7 @@ def finish_claimed(
 ) -> Submission | None:
     """Write the report, only if the claim is still this one (else None: another replica took it over)."""
     query = select(Submission).where(_own_claim(submission_id, replica, attempt))
-    if _is_postgres(session):
+    if is_postgres(session):
         query = query.with_for_update()
     if session.exec(query).first() is None:
         session.rollback()
@@ -221,6 +338,8 @@ def release_claim(*, session: Session, submission_id: int, replica: str, attempt
             claimed_by=None,
             lease_expires_at=None,
             attempts=col(Submission.attempts) - 1,
+            phase=None,
+            phase_started_at=None,
         )
         .execution_options(synchronize_session=False)
     )
@@ -229,9 +348,23 @@ def release_claim(*, session: Session, submission_id: int, replica: str, attempt
 
 
 def unfinished_count(*, session: Session) -> int:
-    """Submissions not yet done (queued or running), on every replica."""
-    query = select(func.count()).select_from(Submission).where(col(Submission.status) != SubmissionStatus.DONE.value)
+    """Submissions queued (a retry included) or running, on every replica; stalled ones wait for an operator."""
+    waiting = (SubmissionStatus.QUEUED.value, SubmissionStatus.RUNNING.value)
+    query = select(func.count()).select_from(Submission).where(col(Submission.status).in_(waiting))
     return int(session.exec(query).one())
+
+
+def count_by_status(*, session: Session) -> dict[str, int]:
+    """Submissions not yet done, by status (``queued``, ``running``, ``stalled``), on every replica."""
+    query = (
+        select(Submission.status, func.count())
+        .where(col(Submission.status) != SubmissionStatus.DONE.value)
+        .group_by(col(Submission.status))
+    )
+    counts = {SubmissionStatus.QUEUED.value: 0, SubmissionStatus.RUNNING.value: 0, SubmissionStatus.STALLED.value: 0}
+    for status, n in session.exec(query).all():
+        counts[str(status)] = int(n)
+    return counts
 
 
 def to_public(sub: Submission) -> SubmissionPublic:
@@ -245,4 +378,18 @@ def to_public(sub: Submission) -> SubmissionPublic:
         created_at=sub.created_at,
         finished_at=sub.finished_at,
         report=sub.report,
+        lesson_version=sub.graded_lesson_hash,
     )
+
+
+def graded_versions(*, session: Session, lesson_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per lesson: how many graded submissions were graded against each lesson version."""
+    rows = session.exec(
+        select(Submission.lesson_id, Submission.graded_lesson_hash, func.count())
+        .where(col(Submission.lesson_id).in_(lesson_ids), col(Submission.graded_lesson_hash).is_not(None))
+        .group_by(col(Submission.lesson_id), col(Submission.graded_lesson_hash))
+    ).all()
+    out: dict[str, dict[str, int]] = {}
+    for lesson_id, version, count in rows:
+        out.setdefault(lesson_id, {})[str(version)] = int(count)
+    return out

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from kernels.launcher import KernelConfig
+from tests.support.required import unavailable
 
 GATEWAY_MISSING = importlib.util.find_spec("kernel_gateway") is None
 
@@ -67,7 +68,7 @@ def start_gateway(config: KernelConfig, spec_root: str, log: Path) -> tuple[subp
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[Gateway]:
     if GATEWAY_MISSING:
-        pytest.skip("jupyter-kernel-gateway is not installed (pip install 'jaxtutor[gateway]')")
+        unavailable("gateway", "jupyter-kernel-gateway is not installed (pip install 'jaxtutor[gateway]')")
     runtime_dir = tempfile.mkdtemp(prefix="jtg", dir="/tmp")
     spec_root = tempfile.mkdtemp(prefix="jtspec")
     config = KernelConfig(runtime_dir=runtime_dir, python=sys.executable, sandbox=False, preload=False)

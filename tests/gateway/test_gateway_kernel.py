@@ -267,7 +267,7 @@ def test_gpu_kernels_request_gpus_and_run_jax_on_them(gateway: Gateway) -> None:
 
 async def test_a_gpu_run_kernel_gets_the_gpu_platforms(gateway: Gateway, tmp_path: Path) -> None:
     from app.config import Settings
-    from app.services.kernel_providers import GatewayKernelProvider
+    from app.services.run import GatewayKernelProvider
 
     settings = Settings(
         kernel_backend="gateway",
@@ -284,3 +284,20 @@ async def test_a_gpu_run_kernel_gets_the_gpu_platforms(gateway: Gateway, tmp_pat
         assert r.stdout() == "cuda,cpu\n"
     finally:
         await kernel.shutdown()
+
+
+async def test_complete_and_inspect_requests_for_the_editor(gateway: Gateway) -> None:
+    k = await _start(gateway)
+    try:
+        await k.execute("def editor_helper(a, b=1):\n    'Docs of the helper.'\n    return a")
+        reply = await k.shell_request("complete_request", {"code": "editor_he", "cursor_pos": 9}, 30)
+        assert reply is not None and reply["status"] == "ok" and "editor_helper" in reply["matches"]
+        reply = await k.shell_request("inspect_request", {"code": "editor_helper", "cursor_pos": 5}, 30)
+        assert reply is not None and reply["found"] and "Docs of the helper." in reply["data"]["text/plain"]
+        # While a cell runs, the channels belong to it: None at once, and the cell is unaffected.
+        running = asyncio.ensure_future(k.execute("import time; time.sleep(1); print('done')"))
+        await asyncio.sleep(0.2)
+        assert await k.shell_request("complete_request", {"code": "ti", "cursor_pos": 2}, 30) is None
+        assert (await running).stdout() == "done\n"
+    finally:
+        await k.shutdown()

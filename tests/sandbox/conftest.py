@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,10 +17,14 @@ from typing import Any
 import pytest
 
 from kernels.launcher import kernel_interpreter
+from tests.support.required import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME_DIR = os.environ.get("JAXTUTOR_RUNTIME_DIR", "/run/jaxtutor")
-KERNEL_PYTHON = kernel_interpreter(str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() else None)
+# The learner kernels' own environment (.venv-kernel, built by scripts/install.sh), as the server uses it.
+KERNEL_PYTHON = kernel_interpreter()
+# The server's interpreter runs the `jaxtutor` CLI (the kernel environment has no server stack, by design).
+SERVER_PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() else sys.executable
 
 
 def sandbox_skip_reason() -> str | None:
@@ -36,13 +41,13 @@ def sandbox_skip_reason() -> str | None:
 def sandbox_ready() -> None:
     why = sandbox_skip_reason()
     if why:
-        pytest.skip(why)
+        unavailable("sandbox", why)
 
 
 def _cli_prefix() -> list[str]:
     """The `jaxtutor` command. Falls back to a stand-in while app.cli cannot import (a sibling module missing)."""
     exe = REPO / ".venv" / "bin" / "jaxtutor"
-    probe = subprocess.run([KERNEL_PYTHON, "-c", "import app.cli"], capture_output=True, cwd=REPO, check=False)
+    probe = subprocess.run([SERVER_PYTHON, "-c", "import app.cli"], capture_output=True, cwd=REPO, check=False)
     if exe.exists() and probe.returncode == 0:
         return [str(exe)]
     stub = (
@@ -52,7 +57,7 @@ def _cli_prefix() -> list[str]:
         "from app.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
-    return [KERNEL_PYTHON, "-c", stub]
+    return [SERVER_PYTHON, "-c", stub]
 
 
 @dataclass

@@ -263,3 +263,13 @@ def test_grading_kernels_started_on_demand_skip_the_warmup_compiles() -> None:
     session = " ".join(kernel_argv(kernel_config(settings, purpose="session")))
     assert "import jax" in grading and "jax.random.normal" not in grading
     assert "import jax" in session and "jax.random.normal" in session
+
+
+def test_only_run_kernels_answer_completion_with_ipythons_own_completer() -> None:
+    from app.config import Settings
+    from app.grader.pipeline import kernel_config
+    from kernels.launcher import kernel_argv
+
+    settings = Settings()
+    assert "--IPCompleter.use_jedi=False" in kernel_argv(kernel_config(settings, purpose="session"))
+    assert "--IPCompleter.use_jedi=False" not in kernel_argv(kernel_config(settings))

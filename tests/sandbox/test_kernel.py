@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -143,3 +144,27 @@ def test_sweep_leftovers_removes_stale_dirs_and_cgroups() -> None:
         shutil.rmtree(runtime, ignore_errors=True)
         if cg.exists():
             cg.rmdir()
+
+
+CHATTY = """
+import threading, time
+def _chat():
+    while True:
+        print('.', end='', flush=True)
+        time.sleep(0.02)
+threading.Thread(target=_chat, daemon=True).start()
+"""
+
+
+async def test_ready_while_the_kernel_keeps_publishing_on_iopub() -> None:
+    """Ready means an answer on shell plus one message on iopub (the subscription is live); the iopub traffic
+    left over is not drained first, and the next execution still gets exactly its own outputs."""
+    h = await sandboxed()
+    try:
+        await run(h, CHATTY)
+        assert h._client is not None
+        h._client.stop_channels()
+        await asyncio.wait_for(h.connect(ready_timeout=60), 90)  # connect again: a fresh client, chatty iopub
+        assert "2" in await run(h, "print(1 + 1)")
+    finally:
+        await h.shutdown()

@@ -54,6 +54,38 @@ async def test_acquire_hands_out_warm_never_used_kernels_and_refills() -> None:
     await p.close()
 
 
+async def test_a_light_request_takes_a_warm_preloaded_kernel() -> None:
+    """A preloaded kernel does all a light one does and is ready now; a different profile never matches."""
+    p = pool(warm_per_profile=1, max_per_owner=5)
+    await p.start()
+    await p.wait_warm(5)
+    warm_id = p._warm[Profile()][0].id
+    k = await p.acquire(Profile.of(preload=False), "alice")
+    assert k.id == warm_id and k.config.preload
+    await p.wait_warm(5)  # the warm profile it came from is refilled
+    other = await p.acquire(Profile.of(device_count=2, preload=False), "alice")
+    assert other.id != p._warm[Profile()][0].id and not other.config.preload
+    await p.close()
+
+
+async def test_refills_wait_while_deferred() -> None:
+    p = pool(warm_per_profile=1, max_per_owner=5)
+    await p.start()
+    await p.wait_warm(5)
+    arriving = True
+    p.defer_refill = lambda: arriving
+    await p.acquire(Profile(), "alice")
+    await asyncio.sleep(0.3)
+    assert p.stats()["warm"] == 0 and p.stats()["starting"] == 0  # learners are waiting: no refill yet
+    arriving = False
+    await p.wait_warm(5)
+    for _ in range(3):
+        await p.release(await p.acquire(Profile(), "bob"))
+    await p.wait_warm(5)
+    assert p.stats()["warm"] == 1 and len(p._tasks) <= 1  # one refill loop per profile, however many calls
+    await p.close()
+
+
 async def test_profiles_are_separate_and_configured() -> None:
     p = pool()
     await p.start()

@@ -1,8 +1,8 @@
 """Real ``jaxtutor serve`` replicas (subprocesses on loopback ports) sharing one throwaway PostgreSQL.
 
-The replicas grade with the test-only fake grader (``JAXTUTOR_GRADER=fake``, which the settings accept
-only together with ``JAXTUTOR_UNSAFE_NO_SANDBOX=1``): these suites test the web tier and the shared
-grading queue, and start no kernel (``pool_warm_kernels=0``; nothing here Runs code).
+The replicas are uvicorn processes built by the test-only factory ``tests.support.app_factory`` (settings
+from ``JAXTUTOR_*`` as for ``jaxtutor serve``, graded by ``FakeGrader``, which runs no code): these suites
+test the web tier and the shared grading queue, and start no kernel of their own (``pool_warm_kernels=0``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.services.fake_grader import EVENTS_FILE
+from tests.support.fakes import EVENTS_FILE
 from tests.web.pg import PgCluster, pg_cluster  # noqa: F401  (the session's throwaway PostgreSQL cluster)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,8 +77,8 @@ def replica_env(name: str, database_url: str, data_dir: Path, runtime_dir: Path,
         "data_dir": data_dir,
         "runtime_dir": runtime_dir,
         "lesson_dirs": json.dumps([str(LESSONS)]),
+        "bundled_lessons": "0",
         "unsafe_no_sandbox": "1",
-        "grader": "fake",
         "replica_id": name,
         "pool_warm_kernels": 0,
         "cookie_secure": "0",
@@ -99,7 +99,20 @@ def start_replica(name: str, database_url: str, root: Path, **settings: Any) -> 
     log = root / f"replica-{name}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "tests.support.app_factory:create_test_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-proxy-headers",
+                "--log-level",
+                "warning",
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,

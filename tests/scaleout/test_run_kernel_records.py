@@ -17,8 +17,8 @@ from app.config import Settings
 from app.db import migrate
 from app.main import create_app
 from app.models import User
-from app.services import run_kernels
-from app.services.session_kernels import NOTICE_OTHER_SERVER, NOTICE_SERVER_RESTARTED
+from app.services.run import NOTICE_OTHER_SERVER, NOTICE_SERVER_RESTARTED
+from app.services.run import kernel_rows as run_kernels
 from tests.web.conftest import LESSONS, FakeGrader, FakeProvider, htmx, login, make_user, next_poll, serve
 
 pytestmark = [pytest.mark.postgres]
@@ -90,6 +90,7 @@ def _settings(tmp_path: Path, database: str, replica: str) -> Settings:
         data_dir=tmp_path / f"data-{replica}",
         runtime_dir=tmp_path / f"rt-{replica}",
         lesson_dirs=[LESSONS],
+        bundled_lessons=False,
         database_url=database,
         replica_id=replica,
         poll_interval_ms=50,

@@ -1,4 +1,5 @@
-"""A fresh app and database per test (sqlite:// + StaticPool), grading and kernels faked at their seams."""
+"""A fresh app and database per test (a SQLite file in tmp_path), grading and kernels faked at their seams
+(the fakes live in tests/support/fakes.py and are re-exported here for the suites that import them)."""
 
 from __future__ import annotations
 
@@ -21,126 +22,22 @@ from app.config import Settings
 from app.main import create_app
 from app.models import Role, UserCreate
 from app.services import tokens, users
-from kernels.outcomes import ErrorInfo, ExecutionResult, Output, Reason
+from tests.support.fakes import FakeGrader, FakeProvider
 
+from .live import csrf_from_page
 from .pg import pg_cluster  # noqa: F401  (the session's throwaway PostgreSQL cluster)
 
 LESSONS = Path(__file__).parent / "lessons"
 BASE_URL = "https://testserver"
 
 
-class FakeKernel:
-    """Stands in for kernels.runtime.KernelHandle: echoes, raises, sleeps (until interrupted) or prints in pieces."""
-
-    def __init__(self) -> None:
-        self.busy = False
-        self.executed: list[str] = []
-        self.interrupted = asyncio.Event()
-        self.shut = False
-
-    async def execute(self, code: str, options: Any = None) -> ExecutionResult:
-        self.executed.append(code)
-        self.busy = True
-        self.interrupted.clear()
-        result = ExecutionResult(reason=Reason.OK)
-
-        async def emit(out: Output) -> None:
-            result.outputs.append(out)
-            if options is not None and options.on_output is not None:
-                options.on_output(out)
-
-        try:
-            if "SLEEP" in code:
-                await emit(Output(kind="stream", name="stdout", text="sleeping\n"))
-                try:
-                    await asyncio.wait_for(self.interrupted.wait(), 5)
-                except TimeoutError:
-                    pass
-                result.reason = Reason.TIMEOUT
-                result.message = "interrupted"
-                return result
-            if "RAISE" in code:
-                result.reason = Reason.RAISED
-                result.error = ErrorInfo("ValueError", "bad <value>", ["\x1b[31mTraceback line\x1b[0m"])
-                await emit(Output(kind="error", name="ValueError", text="bad <value>"))
-                return result
-            if "PIECES" in code:  # one line flushed in two pieces, far enough apart to reach two polls
-                await emit(Output(kind="stream", name="stdout", text="tick"))
-                await asyncio.sleep(0.2)
-                await emit(Output(kind="stream", name="stdout", text=" 2\n"))
-            if "HTML" in code:
-                await emit(Output(kind="display", data={"text/html": "<script>alert(1)</script><b>x</b>"}))
-            await emit(Output(kind="stream", name="stdout", text=f"<ran> {len(code)} chars\n"))
-            return result
-        finally:
-            self.busy = False
-
-    async def interrupt(self) -> None:
-        self.interrupted.set()
-
-    async def restart(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        self.shut = True
-
-    async def status(self) -> str:
-        return "busy" if self.busy else "idle"
-
-
-class FakeProvider:
-    def __init__(self) -> None:
-        self.kernels: list[FakeKernel] = []
-        self.released: list[FakeKernel] = []
-
-    async def start(self) -> None:
-        return None
-
-    async def acquire(self, *, owner: str) -> FakeKernel:
-        kernel = FakeKernel()
-        self.kernels.append(kernel)
-        return kernel
-
-    async def release(self, kernel: Any) -> None:
-        await kernel.shutdown()
-        self.released.append(kernel)
-
-    async def close(self) -> None:
-        return None
-
-
-class FakeGrader:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
-        self.raise_error = False
-
-    async def __call__(self, *, lesson: Any, code: str, settings: Settings) -> dict[str, Any]:
-        self.calls.append((lesson.id, code))
-        if self.raise_error:
-            raise RuntimeError("grader exploded")
-        ok = "x + 1" in code
-        return {
-            "version": 1,
-            "status": "pass" if ok else "fail",
-            "score": 1.0 if ok else 0.25,
-            "message": "All checks passed." if ok else "Some checks failed.",
-            "checks": [
-                {
-                    "name": "correctness",
-                    "status": "pass" if ok else "fail",
-                    "message": "matches" if ok else "max abs error 1.0 > atol <1e-6>",
-                    "details": {"max_abs_err": 0.0 if ok else 1.0},
-                }
-            ],
-            "timings": {"total_s": 0.01},
-        }
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest) -> str:
-    """Each test using this runs twice: in-memory SQLite, and a fresh database on real PostgreSQL."""
+    """Each test using this runs twice: a SQLite file, and a fresh database on real PostgreSQL. (Not in-memory
+    SQLite: sync routes run in the threadpool, and one shared in-memory connection cannot serve concurrent
+    transactions.)"""
     if request.param == "sqlite":
-        return "sqlite://"
+        return f"sqlite:///{request.getfixturevalue('tmp_path') / 'test.db'}"
     cluster = request.getfixturevalue("pg_cluster")
     return str(cluster.url(cluster.new_database()))
 
@@ -160,8 +57,12 @@ def engine(database_url: str, tmp_path: Path) -> Iterator[Any]:
 def sandbox_ready() -> bool:
     """Whether real kernels can run in the bubblewrap sandbox here (CI: yes); else the unsafe dev mode."""
     from tests.conftest import sandbox_refusal
+    from tests.support.required import ENV, required_suites
 
-    return sandbox_refusal() is None
+    refusal = sandbox_refusal()
+    if refusal is not None and "sandbox" in required_suites():  # CI: no fallback to the unsafe mode
+        pytest.fail(f"required suite 'sandbox' cannot run ({ENV}): {refusal}", pytrace=False)
+    return refusal is None
 
 
 def make_short_dir(prefix: str) -> Path:
@@ -192,7 +93,8 @@ def kernel_settings(short_runtime_dir: Path, sandbox_ready: bool) -> Settings:
         data_dir=short_runtime_dir / "data",
         runtime_dir=short_runtime_dir,
         lesson_dirs=[LESSONS],
-        database_url="sqlite://",
+        bundled_lessons=False,
+        database_url="",  # a SQLite file in data_dir
         unsafe_no_sandbox=not sandbox_ready,
         poll_interval_ms=50,
         run_timeout_s=20,
@@ -206,7 +108,8 @@ def settings(tmp_path: Path) -> Settings:
         data_dir=tmp_path / "data",
         runtime_dir=tmp_path / "rt",
         lesson_dirs=[LESSONS],
-        database_url="sqlite://",
+        bundled_lessons=False,
+        database_url="",  # a SQLite file in data_dir
         poll_interval_ms=50,
     )
 
@@ -243,12 +146,9 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def csrf(client: httpx.AsyncClient) -> str:
-    token = client.cookies.get("jaxtutor_csrf")
-    if token is None:
-        await client.get("/login")
-        token = client.cookies.get("jaxtutor_csrf")
-    assert token
-    return token
+    """The CSRF token of the client's current state, read from a page as a browser would (signed in, it
+    is bound to the session and differs from the anonymous double-submit cookie)."""
+    return csrf_from_page((await client.get("/login")).text)
 
 
 def make_user(

@@ -15,7 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,11 @@ _databases = itertools.count()
 
 
 def pg_bin() -> Path | None:
+    """The newest installed PostgreSQL's bin dir; ``JAXTUTOR_TEST_PG_BIN`` overrides it (a test hides
+    PostgreSQL by pointing it at an empty directory)."""
+    override = os.environ.get("JAXTUTOR_TEST_PG_BIN")
+    if override is not None:
+        return Path(override) if (Path(override) / "pg_ctl").exists() else None
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
     return Path(found[-1]).parent if found else None
 
@@ -44,6 +49,16 @@ def skip_reason() -> str | None:
 class PgCluster:
     port: int
     bindir: Path
+    control: Callable[[str], None] | None = None  # pg_ctl start|stop on this cluster (throwaway_cluster's)
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: clients are disconnected), e.g. to take the database away."""
+        assert self.control is not None
+        self.control("stop")
+
+    def start(self) -> None:
+        assert self.control is not None
+        self.control("start")
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://jaxtutor@127.0.0.1:{self.port}/{database}"
@@ -105,9 +120,16 @@ def throwaway_cluster() -> Iterator[PgCluster]:
             f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off"
         )
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start")
+
+        def control(action: str) -> None:
+            if action == "start":
+                run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start")
+            else:
+                run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "-t", "60", "stop")
+
+        control("start")
         try:
-            yield PgCluster(port=port, bindir=bindir)
+            yield PgCluster(port=port, bindir=bindir, control=control)
         finally:
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
@@ -117,8 +139,10 @@ def throwaway_cluster() -> Iterator[PgCluster]:
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
+    from tests.support.required import unavailable
+
     reason = skip_reason()
     if reason:
-        pytest.skip(reason)
+        unavailable("postgres", reason)
     with throwaway_cluster() as cluster:
         yield cluster

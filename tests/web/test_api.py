@@ -36,7 +36,7 @@ async def test_api_submit_and_poll(client: httpx.AsyncClient, app: FastAPI) -> N
     r = await client.post(
         "/api/v1/lessons/demo-add/submissions", json={"code": "def f(x):\n    return x + 1\n"}, headers=h
     )
-    assert r.status_code == 202 and r.json() == {"id": 1, "status": "queued"}
+    assert r.status_code == 202 and r.json() == {"id": 1, "status": "queued", "repeated": False}
 
     async def done() -> dict[str, object] | None:
         body: dict[str, object] = (await client.get("/api/v1/submissions/1", headers=h)).json()

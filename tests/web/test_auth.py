@@ -17,7 +17,7 @@ async def test_signup_logs_in_with_safe_cookie(client: httpx.AsyncClient) -> Non
     r = await client.post("/signup", data={"username": "bob", "password": "longpassword", "csrf_token": token})
     assert r.status_code == 303
     cookie = r.headers["set-cookie"]
-    assert "jaxtutor_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie
+    assert "jaxtutor_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     page = await client.get("/")
     assert "bob" in page.text and "Log out" in page.text
 
@@ -47,8 +47,13 @@ async def test_login_logout(client: httpx.AsyncClient, app: FastAPI) -> None:
     assert bad.status_code == 400 and "Wrong username or password" in bad.text
     await login(client)
     assert (await client.get("/playground")).status_code == 200
-    r = await client.post("/logout", data={"csrf_token": token})
+    # Signed in, the CSRF token is bound to the session: the anonymous one no longer passes.
+    assert (await client.post("/logout", data={"csrf_token": token})).status_code == 403
+    r = await client.post("/logout", data={"csrf_token": await csrf(client)})
     assert r.status_code == 303
+    deletion = r.headers["set-cookie"]
+    assert deletion.startswith("jaxtutor_session=;") and "Max-Age=0" in deletion
+    assert "HttpOnly" in deletion and "Secure" in deletion and "SameSite=Lax" in deletion
     r = await client.get("/playground")
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/playground")
 

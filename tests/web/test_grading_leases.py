@@ -9,7 +9,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
 from app.models import Submission, UserCreate
-from app.services import submissions, users
+from app.services import grading_retry, submissions, users
 from app.services.ratelimit import RateLimiter
 
 LEASE = 30.0
@@ -61,18 +61,22 @@ def test_claims_are_exclusive_and_expired_leases_are_taken_over(engine: Engine) 
         assert done.lease_expires_at is None
 
 
-def test_a_submission_whose_replicas_keep_dying_ends_as_an_error(engine: Engine) -> None:
+def test_a_submission_whose_replicas_keep_dying_is_set_aside_not_failed(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         (sub_id,) = _subs(session, 1)
     for attempt in (1, 2):
         claimed = _claim(engine, f"R{attempt}")
         assert claimed is not None and claimed.attempts == attempt
         _expire(engine, sub_id)
-    assert _claim(engine, "R3") is None  # attempts exhausted: finished with an error report, not lost
+    # Attempts exhausted: not graded for the server's reasons ("stalled", for an operator), never the
+    # learner's error, and not lost: re-queued, it is claimed and graded again.
+    assert _claim(engine, "R3") is None
     with Session(engine) as session:
         sub = submissions.get_submission(session=session, submission_id=sub_id)
-        assert sub is not None and (sub.status, sub.verdict) == ("done", "error")
-        assert "interrupted 2 times" in (sub.report or {})["message"]
+        assert sub is not None and (sub.status, sub.verdict, sub.report) == ("stalled", None, None)
+        assert sub.infra_problem == "the server stopped 2 times while grading it" and sub.retry_at is None
+        assert grading_retry.requeue(session=session) == 1
+    assert _claim(engine, "R4") is not None
 
 
 def test_a_clean_shutdown_gives_the_claim_back(engine: Engine) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from app.config import Settings
 from app.main import create_app
-from app.services.execution import PoolKernelProvider
+from app.services.run import PoolKernelProvider
 
 from .conftest import LESSONS, FakeProvider, csrf, htmx, login, make_user, next_poll, serve, wait_for
 
@@ -83,3 +83,30 @@ async def test_submit_is_graded_by_the_real_grader(kernel_settings: Settings) ->
     report = bad["report"]
     assert isinstance(report, dict)
     assert any(c["name"] == "correctness" and c["status"] == "fail" for c in report["checks"])
+
+
+async def test_metrics_and_readyz_with_real_kernels(kernel_settings: Settings) -> None:
+    """The kernel pool's size and starts, a Run whose kernel dies counted by reason, and /readyz's sandbox
+    check, against the real warm pool (sandboxed where the host allows it)."""
+    from .test_observability import scrape, value
+
+    app = create_app(kernel_settings)
+    async with serve(app) as client:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        sandbox = ready.json()["checks"]["sandbox"]
+        assert sandbox["ok"] is True
+        assert ("unsafe" in sandbox["detail"]) is kernel_settings.unsafe_no_sandbox
+        await app.state.runs.provider.pool.wait_warm(120)
+        m = await scrape(client)
+        assert value(m, "jaxtutor_kernel_pool_kernels", state="warm") == 1
+        assert value(m, "jaxtutor_kernel_starts_total", outcome="ok") >= 1
+        make_user(app, "alice")
+        await login(client)
+        out = await _run(client, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+        assert "Done" not in out
+        m = await scrape(client)
+        deaths = {dict(k[1])["reason"]: v for k, v in m.items() if k[0] == "jaxtutor_kernel_deaths_total"}
+        assert sum(n for reason, n in deaths.items() if reason != "dead_while_warm") == 1, deaths
+        runs = {k[1]: v for k, v in m.items() if k[0] == "jaxtutor_runs_total"}
+        assert sum(runs.values()) == 1 and all(dict(labels)["status"] == "error" for labels in runs), runs

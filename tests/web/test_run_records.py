@@ -12,9 +12,9 @@ from sqlmodel import Session, col
 
 from app.config import Settings
 from app.models import RunRecord, UserCreate, utcnow
-from app.services import run_records, users
-from app.services.execution import NOTICE_ABANDONED, RunManager, run_status
-from app.services.run_recorder import RunRecorder
+from app.services import users
+from app.services.run import NOTICE_ABANDONED, RunManager, RunRecorder, RunStore, run_status
+from app.services.run.run_rows import RunSnapshot
 from kernels.outcomes import ErrorInfo, ExecutionResult, Output, Reason
 
 from .conftest import FakeProvider
@@ -27,9 +27,8 @@ def _user(engine: Engine, name: str = "alice") -> int:
     return user.id
 
 
-def _get(engine: Engine, user_id: int, run_id: str, since: int = 0) -> run_records.RunSnapshot | None:
-    with Session(engine) as session:
-        return run_records.get(session=session, user_id=user_id, run_id=run_id, since=since)
+def _get(engine: Engine, user_id: int, run_id: str, since: int = 0) -> RunSnapshot | None:
+    return RunStore(engine, "B").run(user_id=user_id, run_id=run_id, since=since)  # read as another replica
 
 
 def _line(i: int) -> Output:
@@ -39,7 +38,7 @@ def _line(i: int) -> Output:
 async def test_output_is_written_in_batches_and_read_back_in_order(engine: Engine) -> None:
     uid = _user(engine)
     outputs: list[Output] = []
-    rec = RunRecorder(run_id="r1", user_id=uid, outputs=outputs, limit=10_000, engine=engine, replica="A")
+    rec = RunRecorder(run_id="r1", user_id=uid, outputs=outputs, limit=10_000, store=RunStore(engine, "A"))
     rec.create()
     snap = _get(engine, uid, "r1")
     assert snap is not None and (snap.status, snap.replica, snap.output_count, snap.finished) == (
@@ -74,7 +73,7 @@ async def test_output_is_written_in_batches_and_read_back_in_order(engine: Engin
 async def test_output_is_capped_like_the_kernel_caps_it(engine: Engine) -> None:
     uid = _user(engine)
     outputs: list[Output] = []
-    rec = RunRecorder(run_id="r2", user_id=uid, outputs=outputs, limit=25, engine=engine, replica="A")
+    rec = RunRecorder(run_id="r2", user_id=uid, outputs=outputs, limit=25, store=RunStore(engine, "A"))
     rec.create()
     rec.add(Output(kind="stream", name="stdout", text="0123456789"))
     rec.add(Output(kind="stream", name="stderr", text="abcdefghijklmnop"))  # cut to the 15 left
@@ -93,7 +92,7 @@ async def test_output_is_capped_like_the_kernel_caps_it(engine: Engine) -> None:
 
 async def test_rich_outputs_round_trip_and_runs_are_private(engine: Engine) -> None:
     alice, bob = _user(engine, "alice"), _user(engine, "bob")
-    rec = RunRecorder(run_id="r3", user_id=alice, outputs=[], limit=10_000, engine=engine, replica="A")
+    rec = RunRecorder(run_id="r3", user_id=alice, outputs=[], limit=10_000, store=RunStore(engine, "A"))
     rec.create()
     bundle = {"text/html": "<b>x</b>\n<i>y</i>", "application/json": {"a": [1, 2]}}
     rec.add(Output(kind="display", data=bundle))
@@ -106,11 +105,12 @@ async def test_rich_outputs_round_trip_and_runs_are_private(engine: Engine) -> N
 
 async def test_a_dead_replicas_run_ends_and_old_runs_are_pruned(engine: Engine, tmp_path: Path) -> None:
     uid = _user(engine)
+    store = RunStore(engine, "A")
+    for run_id in ("dead", "old", "recent"):
+        store.create_run(run_id=run_id, user_id=uid)
+    store.finish_run(run_id="old", status="done", message="")
+    store.finish_run(run_id="recent", status="done", message="")
     with Session(engine) as session:
-        for run_id in ("dead", "old", "recent"):
-            run_records.create(session=session, run_id=run_id, user_id=uid, replica="A")
-        run_records.finish(session=session, run_id="old", status="done", message="")
-        run_records.finish(session=session, run_id="recent", status="done", message="")
         long_ago = utcnow() - timedelta(hours=2)
         session.execute(update(RunRecord).where(col(RunRecord.id) == "dead").values(updated_at=long_ago))
         session.execute(update(RunRecord).where(col(RunRecord.id) == "old").values(finished_at=long_ago))

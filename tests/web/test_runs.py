@@ -99,7 +99,19 @@ async def test_run_needs_login_csrf_and_limits(client: httpx.AsyncClient, app: F
     r = await client.post("/runs", data={"code": "1"}, headers={"HX-Request": "true"})
     assert r.status_code == 403  # CSRF is checked before anything else
     r = await _run(client, "1")
-    assert r.status_code == 204 and r.headers["HX-Redirect"].startswith("/login")
+    # Not logged in: a notice with a login link back to the page (no redirect to the POST-only /runs).
+    assert r.status_code == 401 and r.headers["HX-Retarget"] == "#notice" and "HX-Redirect" not in r.headers
+    assert 'href="/login?next=/"' in r.text
+    r = await client.post(
+        "/runs",
+        data={"code": "1"},
+        headers=await htmx(client) | {"HX-Current-URL": "https://testserver/lessons/demo-add?x=1"},
+    )
+    assert 'href="/login?next=/lessons/demo-add%3Fx%3D1"' in r.text
+    r = await client.post(
+        "/runs", data={"code": "1"}, headers=await htmx(client) | {"HX-Current-URL": "https://evil.example/x"}
+    )
+    assert 'href="/login?next=/"' in r.text
     make_user(app, "alice")
     await login(client)
     assert (await _run(client, "#" * (settings.max_code_bytes + 1))).status_code == 413
@@ -109,17 +121,28 @@ async def test_run_needs_login_csrf_and_limits(client: httpx.AsyncClient, app: F
 
 
 async def test_kernels_are_capped_and_culled(client: httpx.AsyncClient, app: FastAPI, settings: Settings) -> None:
+    """At the server's cap a Run waits while the least recently used idle kernel is stopped (no 503), and
+    its learner is told on the next page load and Run; idle kernels are culled after session_kernel_idle_s."""
     settings.max_session_kernels = 1
+    app.state.runs.gate.limit = 1
     make_user(app, "alice")
     make_user(app, "bob")
     await login(client, "alice")
     await _follow(client, (await _run(client, "1")).text)
     await login(client, "bob")
-    assert (await _run(client, "1")).status_code == 503
+    r = await _run(client, "print('bob')")
+    assert r.status_code == 200
+    assert "&lt;ran&gt;" in await _follow(client, r.text)
+    await login(client, "alice")
+    assert "stopped to free room" in (await client.get("/kernel/status")).text
+    out = await _follow(client, (await _run(client, "1")).text)
+    assert "stopped to free room for other learners" in out
     settings.session_kernel_idle_s = 0.0001
     await asyncio.sleep(0.01)
     assert await app.state.runs.cull_idle() == 1
-    assert (await _run(client, "1")).status_code == 200
+    assert app.state.runs.gate.live == 0 and app.state.runs.gate.peak == 1
+    out = await _follow(client, (await _run(client, "1")).text)
+    assert "stopped after being idle" in out
 
 
 async def test_a_run_is_polled_from_the_database_where_it_is_not_in_memory(

@@ -109,11 +109,13 @@ def test_recovery_after_a_crash(engine: Engine) -> None:
         assert len(ids) == 3
         submissions.mark_running(session=session, submission_id=ids[0])  # 1 attempt: re-queued
         submissions.mark_running(session=session, submission_id=ids[1])
-        submissions.mark_running(session=session, submission_id=ids[1])  # 2 attempts: given up
-        pending = submissions.recover_interrupted(session=session, max_attempts=2)
+        submissions.mark_running(session=session, submission_id=ids[1])  # 2 attempts: set aside
+        pending = submissions.recover_interrupted(session=session, max_attempts=2, stalled_retry_s=3600)
         assert pending == [ids[0], ids[2]]
+        # Not the learner's error: stalled (not graded, for the server's reasons), tried again in an hour.
         given_up = submissions.get_submission(session=session, submission_id=ids[1])
-        assert given_up is not None and given_up.verdict == "error"
+        assert given_up is not None and (given_up.status, given_up.verdict) == ("stalled", None)
+        assert given_up.retry_at is not None and given_up.infra_problem == "the server stopped 2 times while grading it"
 
 
 def test_dashboard(engine: Engine) -> None:

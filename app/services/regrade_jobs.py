@@ -1,0 +1,180 @@
+"""Re-grade jobs in the grading queue: claims, leases and results of ``regrade`` rows.
+
+The grading queue (``app.services.grading_jobs``) serves two kinds of job: learners' submissions first,
+then re-grades (``app.services.regrade``), so a batch of re-grades never makes a learner wait for more
+than the gradings already running. A re-grade is claimed, leased, renewed and given back exactly as a
+submission is (``app.services.submissions``), on its own row: the original submission is never touched.
+A result whose grading failed for reasons of the infrastructure (the kernel died, no kernel could start,
+the grader crashed, the lease was lost too often) ends the row as ``failed`` and replaces nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from app.models import Regrade, RegradeStatus, Submission, utcnow
+from app.services import regrade, submissions
+
+GIVEN_UP_MESSAGE = "Re-grading was interrupted {n} times (a server stopped); the original verdict stands."
+
+
+def _claimable(now: Any) -> ColumnElement[bool]:
+    lease = col(Regrade.lease_expires_at)
+    running = and_(col(Regrade.status) == RegradeStatus.RUNNING.value, or_(lease.is_(None), lease < now))
+    return or_(col(Regrade.status) == RegradeStatus.QUEUED.value, running)
+
+
+def _own_claim(regrade_id: int, replica: str, attempt: int) -> ColumnElement[bool]:
+    return and_(
+        col(Regrade.id) == regrade_id,
+        col(Regrade.status) == RegradeStatus.RUNNING.value,
+        col(Regrade.claimed_by) == replica,
+        col(Regrade.attempts) == attempt,
+    )
+
+
+def claim_next(
+    *, session: Session, replica: str, lease_s: float, max_attempts: int
+) -> tuple[Regrade, Submission] | None:
+    """Claim the oldest claimable re-grade for ``replica`` (as ``submissions.claim_next`` does for
+    submissions: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a conditional UPDATE everywhere). Returns the
+    claimed row with its submission (the code to grade), or None when there is nothing to do."""
+    while True:
+        now = utcnow()
+        query = select(Regrade).where(_claimable(now)).order_by(col(Regrade.id)).limit(1)
+        if submissions.is_postgres(session):
+            query = query.with_for_update(skip_locked=True)
+        row = session.exec(query).first()
+        if row is None:
+            session.rollback()
+            return None
+        assert row.id is not None
+        if row.status == RegradeStatus.RUNNING.value and row.attempts >= max_attempts:
+            _finish(session, row, regrade.failure_report(GIVEN_UP_MESSAGE.format(n=row.attempts)))
+            continue
+        result = session.execute(
+            update(Regrade)
+            .where(col(Regrade.id) == row.id, _claimable(now))
+            .values(
+                status=RegradeStatus.RUNNING.value,
+                claimed_by=replica,
+                lease_expires_at=now + timedelta(seconds=lease_s),
+                attempts=col(Regrade.attempts) + 1,
+                started_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if getattr(result, "rowcount", 0) == 1:
+            session.refresh(row)
+            sub = session.get(Submission, row.submission_id)
+            if sub is None:  # cannot happen with the foreign key; never grade nothing
+                _finish(session, row, regrade.failure_report("The submission no longer exists."))
+                continue
+            return row, sub
+
+
+def renew_lease(*, session: Session, regrade_id: int, replica: str, attempt: int, lease_s: float) -> bool:
+    """Extend this claim's lease (the worker's heartbeat). False: the claim is no longer ours."""
+    result = session.execute(
+        update(Regrade)
+        .where(_own_claim(regrade_id, replica, attempt))
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return getattr(result, "rowcount", 0) == 1
+
+
+def release_claim(*, session: Session, regrade_id: int, replica: str, attempt: int) -> bool:
+    """Give a claim back at a clean shutdown: queued again at once, and the attempt does not count."""
+    result = session.execute(
+        update(Regrade)
+        .where(_own_claim(regrade_id, replica, attempt))
+        .values(
+            status=RegradeStatus.QUEUED.value,
+            claimed_by=None,
+            lease_expires_at=None,
+            attempts=col(Regrade.attempts) - 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return getattr(result, "rowcount", 0) == 1
+
+
+def finish_claimed(
+    *, session: Session, regrade_id: int, replica: str, attempt: int, report: dict[str, Any]
+) -> Regrade | None:
+    """Store the result, only if the claim is still this one (else None: another replica took it over).
+    An infrastructure failure ends the row ``failed``; a verdict ends it ``done`` and the learner's progress
+    on the lesson is recomputed from the newest verdicts (``regrade.recompute_progress``), in one commit."""
+    query = select(Regrade).where(_own_claim(regrade_id, replica, attempt))
+    if submissions.is_postgres(session):
+        query = query.with_for_update()
+    row = session.exec(query).first()
+    if row is None:
+        session.rollback()
+        return None
+    return _finish(session, row, report)
+
+
+def _finish(session: Session, row: Regrade, report: dict[str, Any]) -> Regrade:
+    failed = regrade.is_infra_failure(report)
+    status = str(report.get("status", "error"))
+    if status not in ("pass", "fail", "error"):
+        status = "error"
+    try:
+        score = max(0.0, min(1.0, float(report.get("score", 0.0) or 0.0)))
+    except (TypeError, ValueError):
+        score = 0.0
+    version = report.get("lesson_version")
+    row.status = RegradeStatus.FAILED.value if failed else RegradeStatus.DONE.value
+    row.verdict = None if failed else status
+    row.score = None if failed else score
+    row.report_json = json.dumps(report, default=str)
+    row.graded_lesson_hash = str(version)[:32] if version else None
+    row.finished_at = utcnow()
+    row.lease_expires_at = None
+    session.add(row)
+    session.flush()
+    if not failed:
+        sub = session.get(Submission, row.submission_id)
+        if sub is not None:
+            regrade.recompute_progress(session=session, user_id=sub.user_id, lesson_id=sub.lesson_id)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def recover_interrupted(*, session: Session, max_attempts: int, claimed_by: str | None = None) -> int:
+    """At start-up: re-grades this replica (``claimed_by``; None: any, SQLite's single process) left
+    ``running`` are queued again at once instead of waiting for their leases to run out, or end ``failed``
+    after ``max_attempts``. Returns how many were queued again."""
+    query = select(Regrade).where(col(Regrade.status) == RegradeStatus.RUNNING.value)
+    if claimed_by is not None:
+        query = query.where(col(Regrade.claimed_by) == claimed_by)
+    queued = 0
+    for row in session.exec(query).all():
+        if row.attempts >= max_attempts:
+            _finish(session, row, regrade.failure_report(GIVEN_UP_MESSAGE.format(n=row.attempts)))
+            continue
+        row.status = RegradeStatus.QUEUED.value
+        row.claimed_by = None
+        row.lease_expires_at = None
+        session.add(row)
+        queued += 1
+    session.commit()
+    return queued
+
+
+def unfinished_count(*, session: Session) -> int:
+    """Re-grades queued or running, on every replica."""
+    unfinished = col(Regrade.status).in_([RegradeStatus.QUEUED.value, RegradeStatus.RUNNING.value])
+    return int(session.exec(select(func.count()).select_from(Regrade).where(unfinished)).one())

@@ -1,0 +1,5 @@
+import numpy as np
+
+
+def make_args(seed):
+    return (np.random.default_rng(seed).normal(size=(100,)).astype("float32"),)

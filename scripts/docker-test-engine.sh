@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Test support for the container suite (tests/container/): make sure a Docker engine answers and that the
+# base image the Dockerfile starts from exists, without any image registry (../shared/notes/docker.md).
+#  - installs docker.io and debootstrap from Debian when missing;
+#  - starts dockerd with the vfs storage driver and no bridge/iptables when no engine answers;
+#  - builds `debian:bookworm-slim` from Debian's packages with debootstrap when it is not there.
+# Idempotent; CI runs it from scripts/setup-test-deps.sh.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null || ! command -v docker-compose >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq docker.io debootstrap docker-compose >/dev/null
+fi
+if ! docker info >/dev/null 2>&1; then
+    nohup dockerd --storage-driver=vfs --iptables=false --bridge=none >/var/log/jaxtutor-dockerd.log 2>&1 &
+    for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+    docker info >/dev/null 2>&1 || { echo "dockerd did not start: see /var/log/jaxtutor-dockerd.log" >&2; exit 1; }
+fi
+if ! docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
+    mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1)
+    mirror=${mirror:-http://deb.debian.org/debian}
+    root=$(mktemp -d /var/tmp/jt-rootfs.XXXXXX)
+    debootstrap --variant=minbase bookworm "$root" "$mirror" >/dev/null
+    tar -C "$root" -c . | docker import - debian:bookworm-slim >/dev/null
+    rm -rf "$root"
+fi
+echo "docker engine ready; base image debian:bookworm-slim present"

@@ -1,0 +1,102 @@
+"""Re-grading in Debian's Chromium against a real ``jaxtutor serve`` and real kernels: a learner passes,
+the instructor edits the lesson's reference on disk, presses Re-grade on the preview page and watches the
+progress reach "1 of 1 done"; the learner's lesson page then shows both verdicts."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import browser_support
+from .browser_support import (
+    ARTIFACTS,
+    LiveServer,
+    new_page,
+    playwright_sync,
+    serve_live,
+    set_editor_code,
+    signup,
+)
+from .conftest import LESSONS, make_short_dir
+
+browser = browser_support.browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.kernel, pytest.mark.timeout(1500)]
+
+PASSING = "import jax.numpy as jnp\n\n\ndef f(x):\n    return x + 1\n"
+expect = playwright_sync.expect
+#: Kernels can take minutes to start here (as in test_preview_browser), and a grading may take its 500 s.
+PATIENT_ENV = {"JAXTUTOR_GRADE_TOTAL_TIMEOUT_S": "500", "JAXTUTOR_KERNEL_READY_TIMEOUT_S": "240"}
+WAIT_MS = 600_000  # a grading on a loaded shared machine (the lesson copy allows it 500 s)
+
+#: Generous time limits for the lesson copy: this test is about verdicts, and a shared, loaded test
+#: machine can make a 20 s phase budget run out (an ``error`` verdict that would hide the flip).
+PATIENT = "\n[limits]\nload_s = 200\nphase_s = 200\ncompile_s = 200\ntotal_s = 500\n"
+
+
+@pytest.fixture(scope="module")
+def lesson_server(sandbox_ready: bool) -> Iterator[tuple[LiveServer, Path]]:
+    """demo-add copied into a directory of its own (edited by the test), readable by the kernel user."""
+    root = make_short_dir("jtr")
+    shutil.copytree(LESSONS / "demo-add", root / "demo-add")
+    with (root / "demo-add" / "lesson.toml").open("a") as toml:
+        toml.write(PATIENT)
+    try:
+        with serve_live(sandbox_ready, [root], overrides=PATIENT_ENV) as server:
+            yield server, root / "demo-add"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_regrade_button_progress_and_the_learner_sees_both(
+    lesson_server: tuple[LiveServer, Path], browser: Any
+) -> None:
+    server, folder = lesson_server
+    url = server.url
+    made = server.cli("users", "create", "ines", "--role", "instructor", "--password-stdin", stdin="instructor-pw-1\n")
+    assert made.returncode == 0, made.stderr
+
+    learner, page = new_page(browser)
+    signup(page, url, "grace")
+    page.goto(url + "/lessons/demo-add")
+    set_editor_code(page, PASSING)
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#submission .verdict")).to_be_visible(timeout=WAIT_MS)
+    graded = page.locator("#submission").inner_text()
+    assert "Passed" in graded, graded
+
+    # The instructor makes x + 2 the right answer, then re-grades from the preview page.
+    (folder / "solution.py").write_text("import jax.numpy as jnp\n\n\ndef f(x):\n    return x + 2\n")
+    staff, ines = new_page(browser)
+    ines.goto(url + "/login")
+    ines.get_by_label("Username").fill("ines")
+    ines.get_by_label("Password").fill("instructor-pw-1")
+    ines.get_by_label("Password").press("Enter")
+    expect(ines.get_by_role("link", name="ines")).to_be_visible()
+    ines.goto(url + "/instructor/lessons/demo-add/preview")
+    section = ines.locator("#regrade")
+    expect(section).to_contain_text("No submission has been re-graded against this version.")
+    section.get_by_label("Submissions").select_option("latest")
+    section.get_by_role("button", name="Re-grade").click()
+    expect(section.locator(".regrade-requested")).to_contain_text("Queued 1 submission")
+    expect(section.locator(".regrade-count")).to_have_text("1 of 1 done", timeout=WAIT_MS)
+    expect(section.locator(".regrade-failed")).to_have_text("0 failed")  # else: the infrastructure failed
+    expect(section.locator(".regrade-changed")).to_have_text("1 verdict changed")
+    expect(section.locator("#regrade-status")).to_have_attribute("data-active", "false")
+    ines.screenshot(path=str(ARTIFACTS / "regrade-preview.png"), full_page=True)
+    section.get_by_role("button", name="Re-grade").click()  # pressed twice: nothing new
+    expect(section.locator(".regrade-requested")).to_contain_text("Nothing new to queue.")
+    expect(section.locator(".regrade-count")).to_have_text("1 of 1 done")
+    staff.close()
+
+    page.goto(url + "/lessons/demo-add")
+    both = page.locator("#submission .regraded-changed")
+    expect(both).to_contain_text("Graded passed")
+    expect(both).to_contain_text("re-graded not yet passed")
+    expect(page.locator("#history")).to_contain_text("re-graded fail")
+    page.screenshot(path=str(ARTIFACTS / "regrade-learner.png"), full_page=True)
+    learner.close()

@@ -1,0 +1,300 @@
+"""One Run kernel per learner and scope (lesson or Playground), the per-learner cap, the server's queue
+with positions, and kernel starts that a Restart abandons: against fake kernels, in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.config import Settings
+from app.main import create_app
+from app.services.run import KernelGate, QueueFull, SessionKernels
+from tests.support.fakes import FakeGrader, FakeKernel, FakeProvider
+
+from .conftest import htmx, login, make_user, next_poll, serve
+
+
+async def _run(client: httpx.AsyncClient, code: str, scope: str = "playground") -> httpx.Response:
+    return await client.post("/runs", data={"code": code, "scope": scope}, headers=await htmx(client))
+
+
+async def _follow(client: httpx.AsyncClient, html: str, limit: int = 500) -> str:
+    collected = ""
+    url = next_poll(html)
+    for _ in range(limit):
+        if url is None:
+            return collected
+        await asyncio.sleep(0.01)
+        r = await client.get(url, headers={"HX-Request": "true"})
+        assert r.status_code == 200, r.text
+        collected += r.text
+        url = next_poll(r.text)
+    raise AssertionError("run did not finish")
+
+
+class SlowProvider(FakeProvider):
+    """Kernel starts that wait for ``gate`` (set: instant); counts the kernels alive at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.alive = 0
+        self.peak = 0
+
+    async def acquire(self, *, owner: str) -> FakeKernel:
+        await self.gate.wait()
+        await asyncio.sleep(0.01)
+        kernel = await super().acquire(owner=owner)
+        self.alive += 1
+        self.peak = max(self.peak, self.alive)
+        return kernel
+
+    async def release(self, kernel: Any) -> None:
+        self.alive -= 1
+        await super().release(kernel)
+
+
+async def test_each_lesson_and_the_playground_have_their_own_kernel(
+    client: httpx.AsyncClient, app: FastAPI, provider: FakeProvider
+) -> None:
+    make_user(app, "alice")
+    await login(client)
+    for scope in ("lesson:demo-add", "lesson:demo-add", "lesson:other", "playground"):
+        await _follow(client, (await _run(client, "1", scope)).text)
+    assert len(provider.kernels) == 3  # the second Run in demo-add reused its kernel
+    runs = app.state.runs
+    user_id = next(iter(runs.sessions))[0]
+    assert {scope for _, scope in runs.sessions} == {"lesson:demo-add", "lesson:other", "playground"}
+    assert runs.status(user_id=user_id, scope="lesson:other") == "idle"
+    page = await client.get("/lessons/demo-add")
+    assert "ks-idle" in page.text and 'name="scope" value="lesson:demo-add"' in page.text
+    r = await client.post("/kernel/restart", data={"scope": "lesson:other"}, headers=await htmx(client))
+    assert "not started" in r.text and provider.released == [provider.kernels[1]]
+    assert runs.status(user_id=user_id, scope="lesson:demo-add") == "idle"
+    assert "not started" in (await client.get("/kernel/status?scope=lesson:other")).text
+    assert (await _run(client, "1", "lesson:../x")).status_code == 400
+    assert (await client.get("/kernel/status?scope=nope")).status_code == 400
+
+
+async def test_a_learner_over_the_cap_loses_their_least_recently_used_kernel(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, provider: FakeProvider
+) -> None:
+    settings.max_kernels_per_learner = 2
+    make_user(app, "alice")
+    await login(client)
+    for scope in ("lesson:a", "lesson:b", "lesson:a", "lesson:c"):  # b is now the least recently used
+        await _follow(client, (await _run(client, "1", scope)).text)
+    assert provider.released == [provider.kernels[1]]
+    user_id = next(iter(app.state.runs.sessions))[0]
+    assert app.state.runs.status(user_id=user_id, scope="lesson:b") == "culled"
+    page = await client.get("/kernel/status?scope=lesson:b")
+    assert "your kernel for this page was stopped to free room; Run starts a new one" in page.text
+    out = await _follow(client, (await _run(client, "1", "lesson:b")).text)
+    assert "stopped to free room" in out and provider.released[-1] is provider.kernels[0]  # a was LRU then
+    assert app.state.runs.gate.live == 2
+
+
+async def test_the_gate_serves_in_order_with_positions_and_reclaims() -> None:
+    reclaimed: list[int] = []
+
+    async def reclaim() -> bool:
+        if not held:
+            return False
+        held.pop(0).free()
+        reclaimed.append(1)
+        return True
+
+    gate = KernelGate(limit=2, start_concurrency=1, queue_max=4, reclaim=reclaim)
+    tickets = [gate.ticket() for _ in range(4)]
+    assert [t.position for t in tickets] == [1, 2, 3, 4]
+    with pytest.raises(QueueFull):
+        gate.ticket()
+    first = await gate.admit(tickets[0])
+    assert [t.position for t in tickets] == [0, 1, 2, 3]
+    waiter = asyncio.ensure_future(gate.admit(tickets[1]))
+    await asyncio.sleep(0.01)
+    assert not waiter.done()  # one start at a time
+    first.started()
+    second = await asyncio.wait_for(waiter, 1)
+    second.started()
+    held = [first, second]
+    third = await asyncio.wait_for(gate.admit(tickets[2]), 1)  # full: the oldest slot is reclaimed
+    assert reclaimed == [1] and gate.live == 2 and gate.peak == 2
+    third.started()
+    cancelled = asyncio.ensure_future(gate.admit(tickets[3]))
+    held.clear()
+    await asyncio.sleep(0.01)
+    assert not cancelled.done() and tickets[3].position == 1
+    cancelled.cancel()
+    await asyncio.sleep(0)
+    assert tickets[3].position == 0 and gate.waiting() == 0
+    third.free()
+    third.free()  # idempotent
+    second.free()
+    assert gate.live == 0
+
+
+async def test_waiting_learners_see_their_position_and_all_get_output(settings: Settings) -> None:
+    settings.kernel_start_concurrency = 1
+    settings.queued_poll_interval_ms = 777
+    provider = SlowProvider()
+    provider.gate.clear()
+    settings.kernel_ready_timeout_s = 1  # shutdown waits this long for a start that never ends (on failure)
+    app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
+    async with serve(app):
+        clients = []
+        for i in range(3):
+            make_user(app, f"u{i}")
+            c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+            await login(c, f"u{i}")
+            clients.append(c)
+        try:
+            starts = [await _run(c, "1") for c in clients]
+            assert all(r.status_code == 200 for r in starts)
+            polls = [
+                await c.get(next_poll(r.text) or "", headers={"HX-Request": "true"})
+                for c, r in zip(clients, starts, strict=True)
+            ]
+            positions = [re.search(r"position (\d+)", p.text) for p in polls]
+            assert positions[0] is None and "Starting the kernel" in polls[0].text
+            assert [m.group(1) for m in positions[1:] if m] == ["1", "2"]
+            # Waiting learners poll less often than running ones: their position changes slowly.
+            assert "delay:50ms" in polls[0].text and all("delay:777ms" in p.text for p in polls[1:])
+            assert "waiting for a free kernel" in (await clients[2].get("/kernel/status")).text
+            provider.gate.set()
+            outs = await asyncio.gather(*(_follow(c, r.text) for c, r in zip(clients, starts, strict=True)))
+            assert all("Done" in out for out in outs)
+        finally:
+            for c in clients:
+                await c.aclose()
+
+
+async def test_a_burst_never_exceeds_the_caps(settings: Settings) -> None:
+    settings.max_session_kernels = 3
+    provider = SlowProvider()
+    app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
+    async with serve(app):
+        clients = []
+        for i in range(8):
+            make_user(app, f"u{i}")
+            c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+            await login(c, f"u{i}")
+            clients.append(c)
+        try:
+
+            async def learner(c: httpx.AsyncClient) -> str:
+                r = await _run(c, "print('hi')", "lesson:demo-add")
+                assert r.status_code == 200, r.text
+                return await _follow(c, r.text, limit=2000)
+
+            outs = await asyncio.gather(*(learner(c) for c in clients))
+            assert all("Done" in out for out in outs)
+            assert provider.peak <= 3 and app.state.runs.gate.peak <= 3
+            assert len(provider.kernels) == 8 and provider.alive == app.state.runs.gate.live <= 3
+        finally:
+            for c in clients:
+                await c.aclose()
+
+
+async def test_restart_while_the_kernel_starts_leaks_nothing(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    provider = SlowProvider()
+    app.state.runs.provider = app.state.runs.kernels.provider = provider
+    provider.gate.clear()
+    make_user(app, "alice")
+    await login(client)
+    await _run(client, "1", "lesson:demo-add")
+    runs = app.state.runs
+    for _ in range(100):
+        if runs.gate.starting:
+            break
+        await asyncio.sleep(0.01)
+    assert runs.gate.starting == 1
+    r = await client.post("/kernel/restart", data={"scope": "lesson:demo-add"}, headers=await htmx(client))
+    assert r.status_code == 200 and "not started" in r.text
+    provider.gate.set()  # the abandoned start finishes now
+    await runs.kernels.wait_orphans()
+    assert len(provider.kernels) == 1 and provider.released == provider.kernels and provider.alive == 0
+    assert runs.gate.live == 0 and runs.gate.starting == 0
+    out = await _follow(client, (await _run(client, "print(2)", "lesson:demo-add")).text)
+    assert "Done" in out and provider.alive == 1 and runs.gate.live == 1
+
+
+class LightProvider(SlowProvider):
+    light_starts = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.preloads: list[bool] = []
+
+    async def acquire(self, *, owner: str, preload: bool = True) -> FakeKernel:
+        self.preloads.append(preload)
+        return await super().acquire(owner=owner)
+
+
+async def test_kernels_start_light_while_a_class_waits(settings: Settings) -> None:
+    settings.kernel_start_concurrency = 1
+    settings.run_light_start_queue = 2
+    provider = LightProvider()
+    provider.gate.clear()
+    settings.kernel_ready_timeout_s = 1
+    app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
+    async with serve(app):
+        clients = []
+        for i in range(4):
+            make_user(app, f"u{i}")
+            c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+            await login(c, f"u{i}")
+            clients.append(c)
+        try:
+            starts = [await _run(c, "1") for c in clients]
+            provider.gate.set()
+            outs = await asyncio.gather(*(_follow(c, r.text) for c, r in zip(clients, starts, strict=True)))
+            assert all("Done" in out for out in outs)
+            # The first was admitted before the others queued; the second with two waiting behind it: light.
+            assert provider.preloads == [True, False, True, True]
+        finally:
+            for c in clients:
+                await c.aclose()
+
+
+async def test_warm_refills_wait_while_learners_arrive(settings: Settings) -> None:
+    """The provider's speculative warm refills are held while learners queue for kernel starts and for
+    ``pool_refill_quiet_s`` after the last one: their CPU goes to the starts learners wait for."""
+    settings.pool_refill_quiet_s = 0.2
+
+    class RefillingProvider(FakeProvider):
+        def defer_refills(self, when: Any) -> None:
+            self.arriving = when
+
+    provider = RefillingProvider()
+    gate = KernelGate(limit=2, start_concurrency=1, queue_max=4)
+    SessionKernels(settings, provider, gate=gate)  # type: ignore[arg-type]
+    assert not provider.arriving()  # nobody has come yet: the pool fills
+    ticket = gate.ticket()
+    assert provider.arriving()  # waiting
+    slot = await gate.admit(ticket)
+    assert provider.arriving()  # starting
+    slot.started()
+    assert provider.arriving()  # just admitted: more of the class may follow
+    await asyncio.sleep(0.3)
+    assert not provider.arriving()  # quiet since: refill
+    slot.free()
+
+
+def test_run_kernels_wait_longer_for_readiness_than_grading_kernels(settings: Settings) -> None:
+    """A class arriving together starves kernel starts on a small machine (measured: over 60 s at load 25);
+    a Run kernel that is alive but slow gets run_kernel_ready_timeout_s, grading kernels keep theirs."""
+    from app.grader.pipeline import kernel_config
+    from app.services.run import session_kernel_config
+
+    settings.run_kernel_ready_timeout_s = 123.0
+    assert session_kernel_config(settings).ready_timeout_s == 123.0
+    assert kernel_config(settings).ready_timeout_s == settings.kernel_ready_timeout_s
