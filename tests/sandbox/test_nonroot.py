@@ -20,8 +20,9 @@ import pytest
 from kernels.outcomes import Reason
 from kernels.sandbox.cgroups import CGROUP_ROOT
 from kernels.sandbox.privilege import CAP_SETGID, CAP_SETUID, file_capabilities
+from tests.support.required import unavailable
 
-from .conftest import KERNEL_PYTHON, REPO
+from .conftest import KERNEL_PYTHON, REPO, SERVER_PYTHON
 
 pytestmark = [pytest.mark.kernel, pytest.mark.sandbox, pytest.mark.slow, pytest.mark.usefixtures("sandbox_ready")]
 
@@ -62,9 +63,9 @@ def _cleanup() -> None:
 @pytest.fixture(scope="module")
 def nonroot_host() -> Iterator[None]:
     if not shutil.which("cc") or not shutil.which("setcap"):
-        pytest.skip("needs a C compiler and setcap (libcap2-bin) to build and install the helper")
+        unavailable("nonroot", "needs a C compiler and setcap (libcap2-bin) to build and install the helper")
     if not (CGROUP_ROOT / "memory" / "cgroup.procs").exists():
-        pytest.skip("setup-host.sh delegates cgroup v1 subtrees only (v2: systemd Delegate=yes)")
+        unavailable("nonroot", "setup-host.sh delegates cgroup v1 subtrees only (v2: systemd Delegate=yes)")
     _cleanup()
     env = {**os.environ, "JAXTUTOR_RUNTIME_DIR": str(RUNTIME)}
     proc = subprocess.run(
@@ -114,7 +115,7 @@ def _as_server(
             f"--regid={SERVER_USER}",
             groups,
             "--",
-            KERNEL_PYTHON,
+            SERVER_PYTHON,  # the driver plays the server: jupyter-client and our provisioners live there
             str(REPO / "tests" / "sandbox" / "nonroot_driver.py"),
             json.dumps(script_args),
         ],
