@@ -27,7 +27,8 @@ def register(lsub: Any) -> None:
         "--scope",
         choices=regrade.SCOPES,
         default=regrade.DEFAULT_SCOPE,
-        help="latest (default): each learner's newest submission; all: every graded submission.",
+        help="latest (default): each learner's newest submission; all: every graded submission; "
+        "ungrouped: every graded submission without a cluster (graded by an older release).",
     )
     rg.add_argument("--wait", action="store_true", help="Follow the progress until every re-grade has finished.")
     rg.add_argument("--timeout", type=float, default=3600.0, help="Seconds --wait waits at most (default 3600).")

@@ -62,6 +62,10 @@ def scope_clusters(session: SessionDep, settings: SettingsDep, scope: Scope) -> 
     )
 
 
+def scope_ungrouped(session: SessionDep, scope: Scope) -> int:
+    return clusters.ungrouped_count(session=session, lesson_id=scope.lesson_id, user_ids=scope.user_ids)
+
+
 def cluster_comments(session: SessionDep, scope: Scope, cluster: clusters.Cluster) -> list[feedback.ShownComment]:
     return feedback.for_cluster(
         session=session,
@@ -85,6 +89,7 @@ def _page(
         "rendered": rendered,
         "lesson": catalog.get(scope.lesson_id),
         "total": sum(c.size for c in found),
+        "ungrouped": scope_ungrouped(session, scope),
         "scan_limit": settings.clusters_scan_limit,
     }
     return render(request, "clusters.html", context)

@@ -14,7 +14,14 @@ from starlette.responses import Response
 from app.deps import CatalogDep, CsrfDep, CurrentUser, DbId, MarkdownDep, SessionDep, SettingsDep, StaffUser
 from app.errors import AppError
 from app.models import FeedbackCommentPublic
-from app.routes.clusters import Scope, cluster_comments, cohort_scope, lesson_scope, scope_clusters
+from app.routes.clusters import (
+    Scope,
+    cluster_comments,
+    cohort_scope,
+    lesson_scope,
+    scope_clusters,
+    scope_ungrouped,
+)
 from app.routes.submissions import visible_submission
 from app.schemas import error_responses
 from app.services import clusters, feedback
@@ -71,7 +78,12 @@ def _listing(session: SessionDep, settings: SettingsDep, md: MarkdownDep, scope:
         item = c.to_json()
         item["comments"] = [public(s, md).model_dump(mode="json") for s in cluster_comments(session, scope, c)]
         out.append(item)
-    return {"lesson_id": scope.lesson_id, "cohort_id": scope.cohort_id, "clusters": out}
+    return {
+        "lesson_id": scope.lesson_id,
+        "cohort_id": scope.cohort_id,
+        "clusters": out,
+        "ungrouped": scope_ungrouped(session, scope),
+    }
 
 
 @router.get("/lessons/{lesson_id}/clusters", responses=READ_ERRORS)

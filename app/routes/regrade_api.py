@@ -22,8 +22,10 @@ router = APIRouter(dependencies=[CsrfDep], tags=["regrades"])
 
 
 class RegradeCreate(BaseModel):
-    scope: Literal["latest", "all"] = Field(
-        "latest", description="latest: each learner's newest submission for the lesson; all: every graded one."
+    scope: Literal["latest", "all", "ungrouped"] = Field(
+        "latest",
+        description="latest: each learner's newest submission for the lesson; all: every graded one; ungrouped: "
+        "every graded one without a cluster (graded before clusters existed), which the re-grade files under one.",
     )
 
 
@@ -41,7 +43,7 @@ class RegradeState(BaseModel):
 
 
 class RegradeQueued(RegradeState):
-    scope: Literal["latest", "all"]
+    scope: Literal["latest", "all", "ungrouped"]
     added: int = Field(description="Re-grades this request queued (new ones and failed ones asked for again).")
     already: int = Field(description="Submissions left out: already graded against this version, or in progress.")
 

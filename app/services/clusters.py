@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -105,6 +106,20 @@ def clusters(
         c.normal_form = str(info.get("normal_form") or "")
         c.traced = bool(info.get("traced", not c.key.startswith("e-")))
     return ranked
+
+
+def ungrouped_count(*, session: Session, lesson_id: str, user_ids: set[int] | None = None) -> int:
+    """Graded submissions of the lesson with no cluster: graded before clusters existed (an older release),
+    or whose grading stopped before the grader traced anything. Re-grading with scope ``ungrouped``
+    (app.services.regrade) files the former under a cluster."""
+    query = sa_select(func.count()).where(
+        col(Submission.lesson_id) == lesson_id,
+        col(Submission.status) == SubmissionStatus.DONE.value,
+        col(Submission.cluster_key).is_(None),
+    )
+    if user_ids is not None:
+        query = query.where(col(Submission.user_id).in_(sorted(user_ids)))
+    return int(session.execute(query).scalar_one())
 
 
 def find(found: list[Cluster], key: str, version: str | None = None) -> Cluster | None:

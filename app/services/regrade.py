@@ -10,7 +10,10 @@ Which submissions (``scope``):
 - ``latest`` (the default): each learner's newest submission for the lesson. It is what the learner's
   standing mostly rests on, and costs one grading per learner.
 - ``all``: every graded submission (one grading each; ``regrade_max_jobs`` caps one request).
-Either way a submission already graded (originally, or by an earlier re-grade) against the requested
+- ``ungrouped``: every graded submission without a cluster (graded before clusters existed, on an older
+  release): the re-grade's report brings one, and ``regrade_jobs`` files the submission under it. Such a
+  submission is re-graded even when it was graded against the version served now.
+Any scope leaves out a submission already graded (originally, or by an earlier re-grade) against the requested
 version, or with a re-grade still queued or running, is left out: asking twice for the same lesson version
 queues nothing new. A re-grade that failed for reasons of the infrastructure is queued again by asking again.
 
@@ -34,7 +37,7 @@ from sqlmodel import Session, col, select
 
 from app.models import LessonProgress, Regrade, RegradeStatus, Submission, SubmissionStatus, utcnow
 
-SCOPES = ("latest", "all")
+SCOPES = ("latest", "all", "ungrouped")
 DEFAULT_SCOPE = "latest"
 
 #: Report messages (status ``error``) of gradings that failed for reasons of the infrastructure, not of
@@ -102,6 +105,8 @@ def _targets(session: Session, lesson_id: str, scope: str) -> list[Submission]:
             .scalar_subquery()
         )
         query = query.where(col(Submission.id).in_(newest))
+    elif scope == "ungrouped":
+        query = query.where(col(Submission.cluster_key).is_(None))
     return list(session.exec(query.order_by(col(Submission.id))))
 
 
@@ -133,7 +138,9 @@ def request_regrade(
     for sub in _targets(session, lesson_id, scope):
         assert sub.id is not None
         rows = existing.get(sub.id, [])
-        graded_here = sub.graded_lesson_hash == lesson_version or any(
+        # "ungrouped" asks for a grading that brings a cluster: the original one against this version did not.
+        originally = sub.graded_lesson_hash == lesson_version and scope != "ungrouped"
+        graded_here = originally or any(
             r.status == RegradeStatus.DONE.value and lesson_version in (r.lesson_version, r.graded_lesson_hash)
             for r in rows
         )

@@ -147,10 +147,20 @@ def _finish(session: Session, row: Regrade, report: dict[str, Any]) -> Regrade:
     if not failed:
         sub = session.get(Submission, row.submission_id)
         if sub is not None:
+            _file_under_cluster(sub, report)
             regrade.recompute_progress(session=session, user_id=sub.user_id, lesson_id=sub.lesson_id)
     session.commit()
     session.refresh(row)
     return row
+
+
+def _file_under_cluster(sub: Submission, report: dict[str, Any]) -> None:
+    """Backfill: a submission graded before clusters existed (no key), or under another normal-form
+    version, joins the cluster its re-grade traced to. A key of the same version is kept: the submission
+    stays where instructors' comments found it."""
+    key, version = submissions.cluster_of(report)
+    if key and (sub.cluster_key is None or sub.cluster_version != version):
+        sub.cluster_key, sub.cluster_version = key, version
 
 
 def recover_interrupted(*, session: Session, max_attempts: int, claimed_by: str | None = None) -> int:

@@ -95,6 +95,17 @@ async def test_cluster_pages_are_for_instructors_only(client: httpx.AsyncClient,
         ("j-aaa", 2, "pass"),
         ("j-bbb", 1, "fail"),
     ]
+    assert api.json()["ungrouped"] == 0 and 'id="ungrouped"' not in page.text
+
+    with Session(app.state.engine) as s:  # graded by a release before clusters: its report has none
+        old = submissions.create_submission(session=s, user=_user(s, "leo"), lesson_id="demo-add", code="old")
+        assert old.id is not None
+        submissions.mark_done(session=s, submission_id=old.id, report={"status": "fail", "score": 0, "checks": []})
+    page = await client.get(f"/cohorts/{cid}/lessons/demo-add/clusters")
+    assert re.findall(r'<td class="cluster-size">(\d+)</td>', page.text) == ["2", "1"]
+    notice = re.search(r'<p class="notice small" id="ungrouped">(.*?)</p>', page.text, re.S)
+    assert notice and "1 graded submission" in notice.group(1) and "--scope ungrouped" in notice.group(1)
+    assert (await client.get(f"/api/v1/cohorts/{cid}/lessons/demo-add/clusters")).json()["ungrouped"] == 1
 
 
 async def test_a_cluster_comment_reaches_the_learners_submission_page(client: httpx.AsyncClient, app: FastAPI) -> None:

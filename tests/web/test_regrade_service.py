@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import Regrade, User, UserCreate
-from app.services import progress, regrade, regrade_jobs, submissions, users
+from app.models import Regrade, Submission, User, UserCreate
+from app.services import clusters, progress, regrade, regrade_jobs, submissions, users
 
 V1, V2 = "v1aaaaaaaaaaaaaa", "v2bbbbbbbbbbbbbb"
 LEASE = 30.0
@@ -254,3 +254,66 @@ def test_interrupted_regrades_are_requeued_then_given_up_without_replacing_anyth
         assert sub is not None and sub.verdict == "pass"
         assert alice.id is not None
         assert progress.get_progress(session=session, user_id=alice.id, lesson_id="demo-add").passed
+
+
+def test_ungrouped_submissions_are_regraded_once_and_filed_under_their_cluster(engine: Engine) -> None:
+    """Backfill: submissions graded before clusters existed have no key; the ``ungrouped`` scope re-grades them
+    even against the version they were graded with, and the re-grade's cluster is theirs from then on."""
+    with Session(engine, expire_on_commit=False) as session:
+        alice, bob = _user(session, "alice"), _user(session, "bob")
+        old = _graded(session, alice, "old", "pass", version=V2)  # an older release: no cluster in its report
+        grouped = submissions.create_submission(
+            session=session, user=bob, lesson_id="demo-add", code="new", lesson_hash=V2
+        )
+        assert grouped.id is not None
+        report = {**_report("pass", V2), "cluster": {"key": "k-bob", "version": "1-c64"}}
+        submissions.mark_done(session=session, submission_id=grouped.id, report=report)
+        assert clusters.ungrouped_count(session=session, lesson_id="demo-add") == 1
+        assert clusters.ungrouped_count(session=session, lesson_id="demo-add", user_ids={bob.id or 0}) == 0
+        latest = regrade.request_regrade(session=session, lesson_id="demo-add", lesson_version=V2, scope="latest")
+        assert (latest.queued, latest.already) == (0, 2)  # both graded against V2 already
+        asked = regrade.request_regrade(session=session, lesson_id="demo-add", lesson_version=V2, scope="ungrouped")
+        assert (asked.queued, asked.already) == (1, 0)  # only alice's, although it was graded against V2
+
+    with Session(engine, expire_on_commit=False) as session:
+        claimed = regrade_jobs.claim_next(session=session, replica="A", lease_s=LEASE, max_attempts=2)
+        assert claimed is not None and claimed[0].submission_id == old and claimed[0].id is not None
+        report = {**_report("pass", V2), "cluster": {"key": "k-alice", "version": "1-c64"}}
+        regrade_jobs.finish_claimed(
+            session=session, regrade_id=claimed[0].id, replica="A", attempt=claimed[0].attempts, report=report
+        )
+    with Session(engine, expire_on_commit=False) as session:
+        sub = session.get(Submission, old)
+        assert sub is not None and (sub.cluster_key, sub.cluster_version) == ("k-alice", "1-c64")
+        assert clusters.ungrouped_count(session=session, lesson_id="demo-add") == 0
+        assert {c.key for c in clusters.clusters(session=session, lesson_id="demo-add")} == {"k-alice", "k-bob"}
+        again = regrade.request_regrade(session=session, lesson_id="demo-add", lesson_version=V2, scope="ungrouped")
+        assert (again.queued, again.already) == (0, 0)  # nothing left without a cluster
+
+
+def test_a_regrade_keeps_a_cluster_of_the_same_normal_form(engine: Engine) -> None:
+    """A submission already in a cluster of the current normal form stays there (its comments stay with it);
+    one under an older form moves to the re-grade's cluster."""
+    with Session(engine, expire_on_commit=False) as session:
+        alice = _user(session, "alice")
+        ids = []
+        for code, version in (("a", "1-c64"), ("b", "0-c64")):
+            sub = submissions.create_submission(
+                session=session, user=alice, lesson_id="demo-add", code=code, lesson_hash=V1
+            )
+            assert sub.id is not None
+            report = {**_report("fail", V1), "cluster": {"key": f"k-{code}", "version": version}}
+            submissions.mark_done(session=session, submission_id=sub.id, report=report)
+            ids.append(sub.id)
+        regrade.request_regrade(session=session, lesson_id="demo-add", lesson_version=V2, scope="all")
+    for _ in ids:
+        with Session(engine, expire_on_commit=False) as session:
+            claimed = regrade_jobs.claim_next(session=session, replica="A", lease_s=LEASE, max_attempts=2)
+            assert claimed is not None and claimed[0].id is not None
+            report = {**_report("pass", V2), "cluster": {"key": "k-new", "version": "1-c64"}}
+            regrade_jobs.finish_claimed(
+                session=session, regrade_id=claimed[0].id, replica="A", attempt=claimed[0].attempts, report=report
+            )
+    with Session(engine, expire_on_commit=False) as session:
+        found = [session.get(Submission, i) for i in ids]
+        assert [(s.cluster_key, s.cluster_version) for s in found if s] == [("k-a", "1-c64"), ("k-new", "1-c64")]
