@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -183,15 +183,20 @@ def for_learner(report: Any) -> Any:
     return {k: v for k, v in report.items() if k not in INSTRUCTOR_ONLY_KEYS}
 
 
-def numbered_code(code: str, cited: Iterable[int] = ()) -> Markup:
-    """The submitted code with line numbers (not copied with the code); cited lines are marked."""
-    marked = set(cited)
+def numbered_code(code: str, cited: Iterable[int] = (), commented: Mapping[int, int] | None = None) -> Markup:
+    """The submitted code with line numbers (not copied with the code). Lines the report cites are marked;
+    ``commented`` (line -> comment id) marks lines an instructor commented on, each with a link to its
+    first comment, so a reader of the listing finds the feedback and the comment's "line N" link finds
+    the line."""
+    marked, notes = set(cited), dict(commented or {})
     parts = []
     for n, line in enumerate(code.removesuffix("\n").split("\n"), start=1):
-        cls = "line cited" if n in marked else "line"
+        classes = ["line"] + (["cited"] if n in marked else []) + (["commented"] if n in notes else [])
         label = ' title="cited in the report"' if n in marked else ""
+        note = f'<a class="line-note" href="#comment-{int(notes[n])}">comment on line {n}</a>' if n in notes else ""
         parts.append(
-            f'<span class="{cls}" id="L{n}"{label}><span class="ln" aria-hidden="true">{n}</span>{escape(line)}</span>'
+            f'<span class="{" ".join(classes)}" id="L{n}"{label}><span class="ln" aria-hidden="true">{n}</span>'
+            f"{escape(line)}{note}</span>"
         )
     return Markup('<pre class="code numbered"><code>' + "".join(parts) + "</code></pre>")  # noqa: S704  (escaped)
 

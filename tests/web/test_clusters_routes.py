@@ -197,6 +197,10 @@ async def test_line_comment_form_on_the_submission_page(client: httpx.AsyncClien
     assert "<em>this</em>" in page and "on line" in page
     cid = re.search(r'action="/comments/(\d+)/delete"', page)
     assert cid is not None
+    # The listing marks line 5 and links it to the comment; the comment links back to the line.
+    assert re.search(r'<span class="line commented" id="L5">.*?href="#comment-' + cid.group(1) + '"', page)
+    assert 'id="comment-' + cid.group(1) + '"' in page and 'href="#L5"' in page
+    assert page.count("line commented") == 1
     r = await client.post(
         f"/comments/{cid.group(1)}/delete",
         data={"next": "//evil.example/", "csrf_token": await csrf(client)},
