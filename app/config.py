@@ -250,6 +250,13 @@ class Settings(BaseSettings):
         description="LTI 1.3: login initiations per minute from one client address (each stores a nonce); a "
         "class launching at once from behind one address shares it.",
     )
+    lti_frame_max_age_s: int = Field(
+        30 * 24 * 3600,
+        ge=60,
+        description="LTI 1.3: how long a browser that came through a launch may still be framed by the registered "
+        "LMSs (the frame cookie's lifetime). It outlives the session on purpose: when the session ends inside the "
+        "LMS's frame, the page can still show, and tells the learner to open the activity again from the course.",
+    )
     lti_launch_data_ttl_s: int = Field(
         3600,
         ge=60,

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.htmx import HX_RESWAP, HX_RETARGET, current_page, is_htmx
+from app.services.lti.frames import FRAME_COOKIE
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,13 @@ class AppError(Exception):
         self.details = details
 
 
+#: The 401 answer for a browser that came through an LTI launch (app.services.lti.frames.FRAME_COOKIE).
+LTI_RELAUNCH = (
+    "Your session here has ended. Your work is saved: open this activity again from your course in your "
+    "learning platform (LMS) to continue."
+)
+
+
 def wants_json(request: Request) -> bool:
     if request.url.path.startswith("/api/"):
         return True
@@ -71,6 +79,14 @@ def render_error(request: Request, err: AppError) -> Response:
     from app.templating import render
 
     if err.status == 401:
+        if FRAME_COOKIE in request.cookies:
+            # Came through an LTI launch: the account has no password here and the page is likely inside the
+            # LMS's frame, so a login form is useless; a new launch from the course signs the learner in again.
+            if is_htmx(request):
+                headers = {HX_RETARGET: "#notice", HX_RESWAP: "innerHTML"}
+                return render(request, "_session_ended.html", {"lti": True}, status_code=401, headers=headers)
+            context = {"status": 401, "lti_relaunch": True, "message": LTI_RELAUNCH}
+            return render(request, "error.html", context, status_code=401)
         if is_htmx(request):
             # The session ended under an open page (logged out in another tab, expired): say so in the
             # page's notice area with a login link back to that page. Never swap a login form into the

@@ -90,6 +90,8 @@ def cmd_sync_roster(args: argparse.Namespace, session: Any, settings: Any) -> in
     else:
         added = ", ".join(result.added) or "nobody new"
         print(f"cohort {result.cohort_id}: {result.members} active members in the LMS; added {added}")
+        if result.left:
+            print(f"no longer active in the course (kept in the cohort): {', '.join(result.left)}")
     return 0
 
 

@@ -96,7 +96,9 @@ async def lti_launch(request: Request, session: SessionDep, settings: SettingsDe
     response.headers.append(
         "Set-Cookie", embedded_cookie_header(SESSION_COOKIE, token, max_age=settings.session_max_age_s)
     )
-    response.headers.append("Set-Cookie", embedded_cookie_header(FRAME_COOKIE, "1", max_age=settings.session_max_age_s))
+    response.headers.append(
+        "Set-Cookie", embedded_cookie_header(FRAME_COOKIE, "1", max_age=settings.lti_frame_max_age_s)
+    )
     return response
 
 

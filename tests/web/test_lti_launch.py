@@ -23,6 +23,7 @@ from app.models import Cohort, CohortMember, Role, User, WebSession
 from app.models_lti import GradeState, LtiGradeOutbox, LtiIdentity
 from app.services import lti
 from app.services.lti import roster
+from app.services.lti.frames import FRAME_COOKIE
 from tests.support.lti.platform import INSTRUCTOR, LEARNER, TestPlatform
 
 from .conftest import csrf, login, make_user, wait_for
@@ -365,7 +366,16 @@ async def test_names_and_roles_fill_the_course_cohort(
     # Run again: nobody new, nobody twice.
     with Session(app.state.engine) as session:
         again = await asyncio.to_thread(roster.sync_roster, session=session, settings=settings, cohort_id=cohort.id)
-    assert again.added == [] and count(app, LtiIdentity) == 3
+    assert again.added == [] and again.left == [] and count(app, LtiIdentity) == 3
+    # Alan leaves the course, Edsger becomes inactive: both are named, neither loses membership or work.
+    lms.members = [lms.members[0], {**lms.members[2], "status": "Inactive"}]
+    r = await client.post(f"/cohorts/{cohort.id}/lti-roster", data={"csrf_token": await csrf(client)})
+    assert r.status_code == 200 and 'data-roster-added="0"' in r.text and 'data-roster-left="2"' in r.text
+    with Session(app.state.engine) as session:
+        later = await asyncio.to_thread(roster.sync_roster, session=session, settings=settings, cohort_id=cohort.id)
+        assert later.left == ["Alan-Turing", "Edsger-Dijkstra"] and later.members == 1
+        kept = session.exec(select(CohortMember).where(CohortMember.cohort_id == cohort.id)).all()
+    assert len(kept) == 3
 
 
 async def test_launch_replay_and_passback_on_each_database(
@@ -421,3 +431,27 @@ async def test_a_launch_under_a_sub_path(
         fields = {k: unescape(v) for k, v in FORM_FIELD.findall(page.text)}
         done = await client.post(action, data=fields)
         assert done.status_code == 303 and done.headers["location"] == "/tutor/lessons/demo-add", done.text
+
+
+async def test_a_session_that_ends_inside_the_lms_frame_says_to_launch_again(
+    app: FastAPI, client: httpx.AsyncClient, lms: TestPlatform
+) -> None:
+    """An LMS user has no password here: when the session ends, the page (still framable by the LMS) says to
+    open the activity again from the course instead of showing a login form inside the frame."""
+    r, _ = await launch(client, lms, "lms-user-9", name="Grace Hopper")
+    assert r.status_code == 303
+    frame_cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith(f"{FRAME_COOKIE}="))
+    assert f"Max-Age={Settings().lti_frame_max_age_s}" in frame_cookie  # outlives the session
+    token = await csrf(client)
+    client.cookies.delete("jaxtutor_session")  # logged out elsewhere, or expired
+    page = await client.get("/account")
+    assert page.status_code == 401 and "open this activity again from your course" in page.text
+    assert "<form" not in page.text.split("<main", 1)[-1]  # no login form in the frame
+    assert f"frame-ancestors 'self' {lms.url}" in page.headers["content-security-policy"]  # still shown there
+    pressed = await client.post("/runs", data={"csrf_token": token}, headers={"HX-Request": "true"})
+    assert pressed.status_code == 401 and pressed.headers["hx-retarget"] == "#notice"
+    assert "open this activity again from your course" in pressed.text and "Log in again" not in pressed.text
+    # A browser that never came through a launch is sent to the login page as before.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as other:
+        plain = await other.get("/account")
+    assert plain.status_code == 303 and plain.headers["location"].startswith("/login")

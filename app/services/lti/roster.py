@@ -3,8 +3,9 @@
 A cohort made by an LTI launch knows its course's memberships URL (from the launch's NRPS claim). The
 roster is fetched page by page with pylti1p3 (client-credentials token, signed with this tool's key);
 each active member gets the same just-in-time account a launch would make (issuer + user id) and joins
-the cohort as learner or instructor. Members are only added: someone who left the course keeps their
-work and membership here, and an inactive member is skipped.
+the cohort as learner or instructor. Members are only added: someone who left the course (absent from the
+roster, or inactive there) keeps their work and membership here, and is listed under ``left`` so the
+instructor can remove them from the cohort's page if they wish.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import ServiceConnector
 from requests import RequestException
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import CohortMember, LtiPlatform
+from app.models import CohortMember, LtiPlatform, User
 from app.models_lti import LtiContext, LtiIdentity
 from app.services.lti.adapter import TimeoutSession, registration_for
 from app.services.lti.errors import LaunchError
@@ -32,9 +33,16 @@ class RosterResult:
     members: int = 0
     added: list[str] = field(default_factory=list)
     skipped: int = 0
+    left: list[str] = field(default_factory=list)  # cohort members from this LMS who are no longer active there
 
     def as_dict(self) -> dict[str, object]:
-        return {"cohort_id": self.cohort_id, "members": self.members, "added": self.added, "skipped": self.skipped}
+        return {
+            "cohort_id": self.cohort_id,
+            "members": self.members,
+            "added": self.added,
+            "skipped": self.skipped,
+            "left": self.left,
+        }
 
 
 def context_of(*, session: Session, cohort_id: int) -> LtiContext | None:
@@ -65,12 +73,14 @@ def sync_roster(*, session: Session, settings: Settings, cohort_id: int) -> Rost
     except (LtiException, RequestException, ValueError) as exc:
         raise LaunchError("platform_down", f"The LMS's roster could not be read ({type(exc).__name__}).") from exc
     result = RosterResult(cohort_id=cohort_id)
+    active: set[str] = set()
     for member in members:
         user_id = member.get("user_id")
         if not isinstance(user_id, str) or not user_id or member.get("status", "Active") != "Active":
             result.skipped += 1
             continue
         result.members += 1
+        active.add(user_id)
         known = session.exec(
             select(LtiIdentity).where(LtiIdentity.issuer == platform.issuer, LtiIdentity.subject == user_id)
         ).first()
@@ -90,4 +100,16 @@ def sync_roster(*, session: Session, settings: Settings, cohort_id: int) -> Rost
         _join(session, cohort_id, user, staff)
         if known is None or was_member is None:
             result.added.append(user.username)
+    result.left = _left(session, cohort_id, platform.issuer, active)
     return result
+
+
+def _left(session: Session, cohort_id: int, issuer: str, active: set[str]) -> list[str]:
+    """Usernames of the cohort's members who came from this LMS and are not active members of it now."""
+    rows = session.exec(
+        select(User.username, LtiIdentity.subject)
+        .join(CohortMember, col(CohortMember.user_id) == col(User.id))
+        .join(LtiIdentity, col(LtiIdentity.user_id) == col(User.id))
+        .where(CohortMember.cohort_id == cohort_id, LtiIdentity.issuer == issuer)
+    ).all()
+    return sorted({username for username, subject in rows if subject not in active})

@@ -1,0 +1,9 @@
+import jax
+import jax.numpy as jnp
+
+
+def f(x, key):
+    k_noise, k_drop = jax.random.split(key)               # order swapped w.r.t. the contract
+    mask = jax.random.bernoulli(k_drop, 0.8, x.shape)
+    h = jnp.where(mask, x / 0.8, 0.0)
+    return h + 0.1 * jax.random.normal(k_noise, x.shape, x.dtype)
