@@ -11,15 +11,14 @@ the grader crashed, the lease was lost too often) ends the row as ``failed`` and
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.models import Regrade, RegradeStatus, Submission, utcnow
-from app.services import regrade, submissions
+from app.services import leases, regrade, submissions
 
 GIVEN_UP_MESSAGE = "Re-grading was interrupted {n} times (a server stopped); the original verdict stands."
 
@@ -30,83 +29,42 @@ def _claimable(now: Any) -> ColumnElement[bool]:
     return or_(col(Regrade.status) == RegradeStatus.QUEUED.value, running)
 
 
-def _own_claim(regrade_id: int, replica: str, attempt: int) -> ColumnElement[bool]:
-    return and_(
-        col(Regrade.id) == regrade_id,
-        col(Regrade.status) == RegradeStatus.RUNNING.value,
-        col(Regrade.claimed_by) == replica,
-        col(Regrade.attempts) == attempt,
-    )
-
-
 def claim_next(
     *, session: Session, replica: str, lease_s: float, max_attempts: int
 ) -> tuple[Regrade, Submission] | None:
-    """Claim the oldest claimable re-grade for ``replica`` (as ``submissions.claim_next`` does for
-    submissions: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a conditional UPDATE everywhere). Returns the
-    claimed row with its submission (the code to grade), or None when there is nothing to do."""
+    """Claim the oldest claimable re-grade for ``replica`` (app.services.leases, as for submissions). Returns
+    the claimed row with its submission (the code to grade), or None when there is nothing to do. A re-grade
+    taken over ``max_attempts`` times ends ``failed`` (the original verdict stands)."""
+
+    def give_up(row: Regrade) -> None:
+        _finish(session, row, regrade.failure_report(GIVEN_UP_MESSAGE.format(n=row.attempts)))
+
     while True:
-        now = utcnow()
-        query = select(Regrade).where(_claimable(now)).order_by(col(Regrade.id)).limit(1)
-        if submissions.is_postgres(session):
-            query = query.with_for_update(skip_locked=True)
-        row = session.exec(query).first()
-        if row is None:
-            session.rollback()
-            return None
-        assert row.id is not None
-        if row.status == RegradeStatus.RUNNING.value and row.attempts >= max_attempts:
-            _finish(session, row, regrade.failure_report(GIVEN_UP_MESSAGE.format(n=row.attempts)))
-            continue
-        result = session.execute(
-            update(Regrade)
-            .where(col(Regrade.id) == row.id, _claimable(now))
-            .values(
-                status=RegradeStatus.RUNNING.value,
-                claimed_by=replica,
-                lease_expires_at=now + timedelta(seconds=lease_s),
-                attempts=col(Regrade.attempts) + 1,
-                started_at=now,
-            )
-            .execution_options(synchronize_session=False)
+        row = leases.claim_oldest(
+            session,
+            Regrade,
+            claimable=_claimable,
+            replica=replica,
+            lease_s=lease_s,
+            max_attempts=max_attempts,
+            give_up=give_up,
         )
-        session.commit()
-        if getattr(result, "rowcount", 0) == 1:
-            session.refresh(row)
-            sub = session.get(Submission, row.submission_id)
-            if sub is None:  # cannot happen with the foreign key; never grade nothing
-                _finish(session, row, regrade.failure_report("The submission no longer exists."))
-                continue
+        if row is None:
+            return None
+        sub = session.get(Submission, row.submission_id)
+        if sub is not None:
             return row, sub
+        _finish(session, row, regrade.failure_report("The submission no longer exists."))  # never grade nothing
 
 
 def renew_lease(*, session: Session, regrade_id: int, replica: str, attempt: int, lease_s: float) -> bool:
     """Extend this claim's lease (the worker's heartbeat). False: the claim is no longer ours."""
-    result = session.execute(
-        update(Regrade)
-        .where(_own_claim(regrade_id, replica, attempt))
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s))
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return getattr(result, "rowcount", 0) == 1
+    return leases.renew(session, Regrade, regrade_id, replica, attempt, lease_s)
 
 
 def release_claim(*, session: Session, regrade_id: int, replica: str, attempt: int) -> bool:
     """Give a claim back at a clean shutdown: queued again at once, and the attempt does not count."""
-    result = session.execute(
-        update(Regrade)
-        .where(_own_claim(regrade_id, replica, attempt))
-        .values(
-            status=RegradeStatus.QUEUED.value,
-            claimed_by=None,
-            lease_expires_at=None,
-            attempts=col(Regrade.attempts) - 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return getattr(result, "rowcount", 0) == 1
+    return leases.give_back(session, Regrade, regrade_id, replica, attempt, queued=RegradeStatus.QUEUED.value)
 
 
 def finish_claimed(
@@ -115,14 +73,8 @@ def finish_claimed(
     """Store the result, only if the claim is still this one (else None: another replica took it over).
     An infrastructure failure ends the row ``failed``; a verdict ends it ``done`` and the learner's progress
     on the lesson is recomputed from the newest verdicts (``regrade.recompute_progress``), in one commit."""
-    query = select(Regrade).where(_own_claim(regrade_id, replica, attempt))
-    if submissions.is_postgres(session):
-        query = query.with_for_update()
-    row = session.exec(query).first()
-    if row is None:
-        session.rollback()
-        return None
-    return _finish(session, row, report)
+    row = leases.locked_own(session, Regrade, regrade_id, replica, attempt)
+    return None if row is None else _finish(session, row, report)
 
 
 def _finish(session: Session, row: Regrade, report: dict[str, Any]) -> Regrade:

@@ -16,12 +16,12 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.models import Submission, SubmissionPublic, SubmissionStatus, User, utcnow
-from app.services import progress
+from app.services import leases, progress
 from app.services.lti import grades as lti_grades
 
 
@@ -240,111 +240,53 @@ def _claimable(now: Any) -> ColumnElement[bool]:
     return or_(queued, stalled, running)
 
 
-def is_postgres(session: Session) -> bool:
-    """Row locks with SKIP LOCKED (several replicas claiming at once) exist only on PostgreSQL."""
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def claim_next(
     *, session: Session, replica: str, lease_s: float, max_attempts: int, stalled_retry_s: float = 0.0
 ) -> Submission | None:
-    """Claim the oldest claimable submission (queued, or running under a lease that ran out) for ``replica``.
-
-    PostgreSQL: the candidate row is locked with ``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent
-    replicas each get a different row without waiting for each other. Every backend: the claim itself is a
-    conditional ``UPDATE`` (still claimable?) whose row count says whether it won, which alone suffices on
-    SQLite (one process, one writer). A taken-over submission already claimed ``max_attempts`` times is set
-    aside as ``stalled`` instead (not graded, for the server's reasons: never the learner's ``error``), tried
-    again after ``stalled_retry_s`` (0: when an operator re-queues it). Returns the claimed row (its
-    ``attempts`` identifies the claim) or None when there is nothing to do.
+    """Claim the oldest claimable submission (queued, or running under a lease that ran out) for ``replica``
+    (app.services.leases: SKIP LOCKED on PostgreSQL, a conditional UPDATE everywhere). A taken-over
+    submission already claimed ``max_attempts`` times is set aside as ``stalled`` instead (not graded, for the
+    server's reasons: never the learner's ``error``), tried again after ``stalled_retry_s`` (0: when an
+    operator re-queues it). Returns the claimed row (its ``attempts`` identifies the claim) or None when there
+    is nothing to do.
     """
-    while True:
-        now = utcnow()
-        query = select(Submission).where(_claimable(now)).order_by(col(Submission.id)).limit(1)
-        if is_postgres(session):
-            query = query.with_for_update(skip_locked=True)
-        sub = session.exec(query).first()
-        if sub is None:
-            session.rollback()
-            return None
-        assert sub.id is not None
-        if sub.status == SubmissionStatus.RUNNING.value and sub.attempts >= max_attempts:
-            problem = GIVEN_UP_PROBLEM.format(n=sub.attempts)
-            set_aside(session=session, sub=sub, problem=problem, retry_s=stalled_retry_s)
-            session.commit()
-            continue
-        result = session.execute(
-            update(Submission)
-            .where(col(Submission.id) == sub.id, _claimable(now))
-            .values(
-                status=SubmissionStatus.RUNNING.value,
-                claimed_by=replica,
-                lease_expires_at=now + timedelta(seconds=lease_s),
-                attempts=col(Submission.attempts) + 1,
-                started_at=now,
-                phase=None,
-                phase_started_at=None,
-                retry_at=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
+
+    def give_up(sub: Submission) -> None:
+        set_aside(session=session, sub=sub, problem=GIVEN_UP_PROBLEM.format(n=sub.attempts), retry_s=stalled_retry_s)
         session.commit()
-        if getattr(result, "rowcount", 0) == 1:
-            session.refresh(sub)
-            return sub
 
-
-def _own_claim(submission_id: int, replica: str, attempt: int) -> ColumnElement[bool]:
-    return and_(
-        col(Submission.id) == submission_id,
-        col(Submission.status) == SubmissionStatus.RUNNING.value,
-        col(Submission.claimed_by) == replica,
-        col(Submission.attempts) == attempt,
+    return leases.claim_oldest(
+        session,
+        Submission,
+        claimable=_claimable,
+        replica=replica,
+        lease_s=lease_s,
+        max_attempts=max_attempts,
+        give_up=give_up,
+        values={"phase": None, "phase_started_at": None, "retry_at": None},
     )
 
 
 def renew_lease(*, session: Session, submission_id: int, replica: str, attempt: int, lease_s: float) -> bool:
     """Extend this claim's lease (the grading worker's heartbeat). False: the claim is no longer ours."""
-    result = session.execute(
-        update(Submission)
-        .where(_own_claim(submission_id, replica, attempt))
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s))
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return getattr(result, "rowcount", 0) == 1
+    return leases.renew(session, Submission, submission_id, replica, attempt, lease_s)
 
 
 def finish_claimed(
     *, session: Session, submission_id: int, replica: str, attempt: int, report: dict[str, Any]
 ) -> Submission | None:
     """Write the report, only if the claim is still this one (else None: another replica took it over)."""
-    query = select(Submission).where(_own_claim(submission_id, replica, attempt))
-    if is_postgres(session):
-        query = query.with_for_update()
-    if session.exec(query).first() is None:
-        session.rollback()
+    if leases.locked_own(session, Submission, submission_id, replica, attempt) is None:
         return None
     return mark_done(session=session, submission_id=submission_id, report=report)
 
 
 def release_claim(*, session: Session, submission_id: int, replica: str, attempt: int) -> bool:
     """Give a claim back at a clean shutdown: queued again at once, and the attempt does not count."""
-    result = session.execute(
-        update(Submission)
-        .where(_own_claim(submission_id, replica, attempt))
-        .values(
-            status=SubmissionStatus.QUEUED.value,
-            claimed_by=None,
-            lease_expires_at=None,
-            attempts=col(Submission.attempts) - 1,
-            phase=None,
-            phase_started_at=None,
-        )
-        .execution_options(synchronize_session=False)
+    queued = SubmissionStatus.QUEUED.value
+    return leases.give_back(
+        session, Submission, submission_id, replica, attempt, queued=queued, phase=None, phase_started_at=None
     )
-    session.commit()
-    return getattr(result, "rowcount", 0) == 1
 
 
 def unfinished_count(*, session: Session) -> int:

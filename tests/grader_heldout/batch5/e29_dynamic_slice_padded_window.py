@@ -1,0 +1,24 @@
+"""Windows of length 8 at given starts, zero past the end: pad first, then lax.dynamic_slice never clamps."""
+import numpy as np
+import jax
+import jax.numpy as jnp
+
+W = 8
+
+
+def f(x, starts):
+    padded = jnp.concatenate([x, jnp.zeros(W, x.dtype)])
+    return jax.vmap(lambda s: jax.lax.dynamic_slice(padded, (s,), (W,)))(starts)
+
+
+def reference(x, starts):
+    padded = np.concatenate([x, np.zeros(W, x.dtype)])
+    return np.stack([padded[s:s + W] for s in np.asarray(starts)])
+
+
+def example_args(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=50).astype(np.float32)
+    starts = rng.integers(0, 50, size=12).astype(np.int32)
+    starts[-1] = 47
+    return x, starts
