@@ -15,11 +15,18 @@ if ! docker info >/dev/null 2>&1; then
     for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
     docker info >/dev/null 2>&1 || { echo "dockerd did not start: see /var/log/jaxtutor-dockerd.log" >&2; exit 1; }
 fi
+# An image made by an earlier version of this script had "/" at mode 0700 (non-root users could not run
+# anything in it): make it again.
+if docker image inspect debian:bookworm-slim >/dev/null 2>&1 \
+    && [ "$(docker run --rm --network none debian:bookworm-slim stat -c %a / 2>/dev/null)" != 755 ]; then
+    docker image rm -f debian:bookworm-slim >/dev/null
+fi
 if ! docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
     mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1)
     mirror=${mirror:-http://deb.debian.org/debian}
     root=$(mktemp -d /var/tmp/jt-rootfs.XXXXXX)
     debootstrap --variant=minbase bookworm "$root" "$mirror" >/dev/null
+    chmod 0755 "$root"  # mktemp made it 0700: as the image's "/", it would lock every non-root user out
     tar -C "$root" -c . | docker import - debian:bookworm-slim >/dev/null
     rm -rf "$root"
 fi
