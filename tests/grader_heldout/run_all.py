@@ -14,7 +14,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-FOLDERS = ("", "batch2", "batch3", "batch4")
+FOLDERS = ("", "batch2", "batch3", "batch4", "batch5")
 
 
 def main() -> None:
