@@ -49,6 +49,14 @@ def decode(value: Any) -> Any:
     return np.load(io.BytesIO(base64.b64decode(value["npy"])), allow_pickle=False)
 
 
+def as_jax(args: Any) -> Any:
+    """NumPy arrays in ``args`` as jax.Array: how a lesson's entry receives them (its ``inputs_as``)."""
+    import jax
+    import jax.numpy as jnp
+
+    return jax.tree_util.tree_map(lambda x: jnp.asarray(x) if isinstance(x, np.ndarray) else x, args)
+
+
 def summary(value: Any, width: int = 72) -> str:
     """A short, one-line description: ``float32[64, 128] [[0.12 ... 3.4]]``."""
     if isinstance(value, tuple | list):

@@ -93,6 +93,7 @@ def _plan(lesson: Lesson, source: str, role: str) -> dict[str, Any]:
         "source": source,
         "entry": lesson.meta.entry,
         "static_argnums": lesson.meta.static_argnums,
+        "inputs_as_jax": lesson.meta.inputs_as == "jax",
         "seeds": lesson.meta.seeds,
         "inputs_source": lesson.inputs,
         "baseline_source": lesson.baseline if role == "submission" else None,

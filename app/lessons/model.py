@@ -7,7 +7,7 @@ Pydantic validates every field; ``app.lessons.loader`` turns validation errors i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
@@ -58,6 +58,12 @@ class LessonMeta(_Strict):
     expected_minutes: int = Field(15, ge=1, le=240)
     entry: str = Field("f", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Function the learner writes.")
     static_argnums: list[int] = Field(default_factory=list)
+    inputs_as: Literal["jax", "numpy"] = Field(
+        "jax",
+        description="How the entry receives the NumPy arrays make_args builds: 'jax' (default) as jax.Array, as "
+        "JAX code is called (so `xs[t]` with a traced t, or `xs.at[...]`, works), 'numpy' unchanged (a lesson "
+        "about host data). The baseline always gets them unchanged.",
+    )
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1, max_length=8)
     public_seeds: list[int] = Field(
         default_factory=list,

@@ -67,11 +67,16 @@ def reference_cell(lesson: Lesson) -> str:
         + "_jt_out = []\n"
         + f"for _jt_seed in {list(lesson.meta.public_seeds)!r}:\n"
         + "    _jt_args = _jt_ns['make_args'](_jt_seed)\n"
-        + f"    _jt_res = _jt_ns[{lesson.meta.entry!r}](*_jt_args)\n"
+        + f"    _jt_res = _jt_ns[{lesson.meta.entry!r}](*{_as_given(lesson, '_jt_h', '_jt_args')})\n"
         + "    _jt_out.append({'seed': _jt_seed, 'args': _jt_h.encode(tuple(_jt_args)),\n"
         + "                    'expected': _jt_h.encode(_jt_res)})\n"
         + f"print({MARK!r} + _jt_json.dumps(_jt_out))\n"
     )
+
+
+def _as_given(lesson: Lesson, helpers: str, args: str) -> str:
+    """The expression for ``args`` as the lesson's entry receives them (``inputs_as``), as in grading."""
+    return f"{helpers}.as_jax({args})" if lesson.meta.inputs_as == "jax" else args
 
 
 def tolerances(lesson: Lesson) -> tuple[float, float]:
@@ -100,7 +105,7 @@ def try_cell(lesson: Lesson, code: str, examples: list[Example]) -> str:
         "        print(f\"Example {i} (public seed {ex['seed']})\")\n"
         "        print('  expected: ' + h.summary(expected))\n"
         "        try:\n"
-        f"            got = fn(*args)\n"
+        f"            got = fn(*{_as_given(lesson, 'h', 'args')})\n"
         "        except Exception as exc:\n"
         f"            print(f'  yours:    {entry} raised {{type(exc).__name__}}: {{exc}}')\n"
         "            continue\n"

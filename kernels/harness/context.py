@@ -36,6 +36,9 @@ class GradeContext:
         self.baseline: Callable[..., Any] | None = None
         self.static: tuple[int, ...] = tuple(plan.get("static_argnums", []))
         self.seeds: list[int] = list(plan.get("seeds", [0, 1, 2]))
+        # Lessons (``inputs_as = "jax"``, the default): the entry receives jax.Array where make_args built NumPy
+        # arrays, as a JAX caller passes them; ``fresh_args(raw=True)`` (the baseline) keeps NumPy.
+        self.inputs_as_jax = bool(plan.get("inputs_as_jax"))
         self.output = io.StringIO()  # everything learner code printed (capped by the host when reported)
         self.eager_outputs: dict[int, Any] = {}
         self.compile_events: list[str] | None = None  # while recording: learner compile/trace events
@@ -85,12 +88,19 @@ class GradeContext:
             if text and self.output.tell() < 100_000:
                 self.output.write(text[:20_000])
 
-    def fresh_args(self, seed: int) -> tuple[Any, ...]:
+    def fresh_args(self, seed: int, *, raw: bool = False) -> tuple[Any, ...]:
+        """The inputs of ``seed``, made anew (a call cannot see another's mutations). ``raw``: exactly as
+        make_args built them, even where the lesson has its NumPy arrays passed as jax.Array."""
         assert self.make_args is not None
         with self.learner():
             args = self.make_args(seed)
         if not isinstance(args, tuple):
             args = tuple(args) if isinstance(args, list) else (args,)
+        if self.inputs_as_jax and not raw:
+            import numpy as np
+
+            asarray = self.p["asarray"]
+            args = self.p["tree_map"](lambda x: asarray(x) if isinstance(x, np.ndarray) else x, args)
         return args
 
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...], capture: io.StringIO | None = None) -> Any:

@@ -37,6 +37,8 @@ def main(plan: dict[str, Any]) -> None:
         "process_time": time.process_time,  # compile cost as CPU work: what load on the machine cannot inflate
         "block_until_ready": jax.block_until_ready,
         "jit": jax.jit,
+        "asarray": jax.numpy.asarray,
+        "tree_map": jax.tree_util.tree_map,
     }
     jax.config.update("jax_traceback_filtering", "off")
     # Legacy `PRNGKey` keys stay uint32 arrays as in plain JAX (`key + i` works): only the prng phase

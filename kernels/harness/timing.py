@@ -129,7 +129,7 @@ def speedup(ctx: GradeContext, cfg: dict[str, Any], threshold: float, budget_s: 
     seeds = stream or [ctx.seeds[0]]
     jit_base = cfg.get("baseline", "eager") == "jit"
     sub_sets = [ctx.fresh_args(s) for s in seeds]
-    base_sets = [ctx.fresh_args(s) for s in seeds]
+    base_sets = [ctx.fresh_args(s, raw=True) for s in seeds]  # the baseline gets the inputs as make_args built them
     cold = count_compile and not stream
     sub, sub_compile, sub_jitted = _prepare(
         ctx, ctx.entry, bool(cfg.get("jit_submission", True)), sub_sets, aot=not stream, cold=cold
