@@ -37,6 +37,28 @@ def test_compare_explains_shape_dtype_and_values() -> None:
     assert "structure" in compare({"treedef": "PyTreeDef((*, *))", "leaves": [_leaf(a), _leaf(a)]}, want, None, None)
 
 
+def test_a_list_and_a_tuple_of_the_same_items_are_the_same_output() -> None:
+    """lax.top_k returns a list where a task's signature says tuple: neither way round is a wrong answer."""
+    a, i = np.ones(3, np.float32), np.arange(3, dtype=np.int32)
+    pair = [_leaf(a, "[0]"), _leaf(i, "[1]")]
+    assert (
+        compare(
+            {"treedef": "PyTreeDef((*, *))", "leaves": pair},
+            {"treedef": "PyTreeDef([*, *])", "leaves": pair},
+            None,
+            None,
+        )
+        is None
+    )
+    one = {"treedef": "PyTreeDef((*,))", "leaves": [_leaf(a, "[0]")]}
+    assert compare({"treedef": "PyTreeDef([*])", "leaves": [_leaf(a, "[0]")]}, one, None, None) is None
+    nested = {"treedef": "PyTreeDef({'out': (*, *)})", "leaves": pair}
+    assert compare({"treedef": "PyTreeDef({'out': [*, *]})", "leaves": pair}, nested, None, None) is None
+    # Still different: another container, or another number of items.
+    assert "structure" in compare({"treedef": "PyTreeDef({'a': *, 'b': *})", "leaves": pair}, nested, None, None)
+    assert "structure" in compare({"treedef": "PyTreeDef([*, *, *])", "leaves": [*pair, _leaf(a)]}, one, None, None)
+
+
 def test_channel_rejects_forgery_and_replay() -> None:
     key = b"k" * 32
     good = {"seq": 0, "kind": "done", "body": "{}", "mac": sign(key, 0, "done", "{}")}
