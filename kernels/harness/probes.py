@@ -65,6 +65,38 @@ def signature(args: tuple[Any, ...], static: tuple[int, ...]) -> str:
     return "; ".join(parts)
 
 
+def unsorted_dicts(args: tuple[Any, ...], static: tuple[int, ...], limit: int = 200) -> list[str]:
+    """Where the (non-static) arguments hold a dict whose keys are not in sorted order, as ``arg 0['w']``
+    paths. jax.jit flattens a dict in sorted-key order and rebuilds it that way for the traced function, so
+    code that depends on a dict's order (``zip(leaves, d.values())``, ``list(d)[0]``) sees another order
+    under jit than when called directly."""
+    found: list[str] = []
+    seen = 0
+
+    def walk(x: Any, path: str) -> None:
+        nonlocal seen
+        seen += 1
+        if seen > limit or len(found) >= 3:
+            return
+        if isinstance(x, dict):
+            keys = list(x)
+            try:
+                if keys != sorted(keys):
+                    found.append(path)
+            except TypeError:
+                return
+            for k in keys[:50]:
+                walk(x[k], f"{path}[{k!r}]")
+        elif isinstance(x, list | tuple):
+            for i, item in enumerate(x[:50]):
+                walk(item, f"{path}[{i}]")
+
+    for i, a in enumerate(args):
+        if i not in static:
+            walk(a, f"argument {i}")
+    return found
+
+
 def static_positions(ctx: GradeContext, fn: Any) -> tuple[int, ...]:
     """Positions of the static arguments: the task's ``static_argnums`` and the learner's own jax.jit's
     (``static_argnums`` and ``static_argnames``, by the wrapped function's signature)."""

@@ -265,6 +265,7 @@ def _calls(ctx: GradeContext, canonical: bool = False) -> dict[str, Any]:
         entry_result["traces"] = events.count("trace")
         entry_result["static"] = probes.static_facts(args, probes.static_positions(ctx, ctx.entry), ctx.keep_alive)
         entry_result["signature"] = probes.signature(args, ctx.static)
+        entry_result["unsorted_dicts"] = probes.unsorted_dicts(args, ctx.static)
         entry_result["structure"] = probes.structure(args, ctx.static)
         ctx.eager_outputs[seed] = out
         entry_result["output"] = describe(out)

@@ -74,6 +74,8 @@ def evaluate_jit(ev: Evidence) -> CheckResult:
             )
         elif in_callback:
             why = "A host callback it calls returns something different on every call (see purity)."
+        elif dict_order := purity.unsorted_dict_note(run):
+            why = dict_order
         else:
             why = (
                 "It depends on something jit freezes at trace time (a global, the clock, Python randomness): "

@@ -9,6 +9,7 @@ from typing import Any
 from app.grader.checks.base import Evidence, phase_problem, result
 from app.grader.checks.rebinding import rebound_globals
 from app.grader.checks.registry import Check, CheckConfig, CliDefault, CliOptions, Phase
+from app.grader.driver import HarnessRun
 from app.grader.report import CheckResult
 
 NAME = "purity"
@@ -26,6 +27,21 @@ CALLBACK = " [callback]"  # the harness marks side effects that ran inside a hos
 _RNG_KINDS = ("numpy.random", "random.", "secrets.", "os.urandom")
 _NOT_GRADED = {"example_args", "reference", "baseline"}
 _RNG_CALL = re.compile(r"\b(?:np|numpy|onp)\.random\.[A-Za-z_]\w*|\brandom\.[A-Za-z_]\w*|\bsecrets\.\w+")
+
+
+def unsorted_dict_note(run: HarnessRun) -> str:
+    """When the inputs hold a dict whose keys are not in sorted order: the likely cause of a jit/eager
+    difference, said plainly (jax.jit rebuilds dicts in sorted-key order); else ''."""
+    for call in (run.data("calls") or {}).get("calls", []):
+        where = call.get("unsorted_dicts") or []
+        if where:
+            return (
+                f"Your input's dict ({where[0]}) has its keys out of sorted order, and jax.jit flattens and "
+                "rebuilds a dict in sorted-key order, so code that depends on a dict's order (`zip(leaves, "
+                "d.values())`, `list(d)[0]`, `jax.tree.leaves(d)` paired with another dict) pairs different items "
+                "under jit. Look items up by key (`d[k]`), or map over both with `jax.tree.map(f, a, b)`."
+            )
+    return ""
 
 
 def random_in_callback(d: dict[str, Any], source: str) -> bool:
@@ -284,9 +300,14 @@ def evaluate(ev: Evidence) -> CheckResult:
             "two calls with identical inputs returned different results, so the function depends on hidden state"
         )
     if d.get("jit_matches_eager") is False and not findings:
+        dict_order = unsorted_dict_note(ev.sub)
         findings.append(
-            "the jitted function returns a different result than the plain Python call, which means "
-            "it depends on something other than its arguments"
+            "the jitted function returns a different result than the plain Python call"
+            + (
+                f". {dict_order[:-1]}"
+                if dict_order
+                else ", which means it depends on something other than its arguments"
+            )
         )
     hints = early_hints + [
         f"reads the constant `{s['name']}` (fine if it never changes)"
