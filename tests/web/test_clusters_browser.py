@@ -135,5 +135,29 @@ def test_instructor_comments_on_a_cluster_and_the_learner_sees_it(live_server: L
     expect(comments).to_contain_text("<b>no raw html</b>")  # shown as text, never as markup
     assert comments.locator(".comment-body b").count() == 0
     shot(learner, "clusters-learner-comment")
+    sub_url = learner.url.split("#")[0]
+
+    # A line comment (mentoring), written with the keyboard alone: the learner's listing marks line 5 and links
+    # it to the comment, and the comment links back to the line.
+    teacher.goto(sub_url)
+    teacher.get_by_label("Line", exact=True).fill("5")
+    teacher.get_by_label("Comment on this line (Markdown)").fill("Name it `shifted`?")
+    teacher.get_by_label("Comment on this line (Markdown)").press("Tab")
+    teacher.keyboard.press("Enter")  # the Comment button, reached by Tab
+    expect(teacher.locator(".comment-line .comment-body code")).to_have_text("shifted")
+    learner.goto(sub_url)
+    marked = learner.locator("pre.numbered .line.commented")
+    expect(marked).to_have_count(1)
+    expect(marked).to_have_attribute("id", "L5")
+    note = marked.get_by_role("link", name="comment on line 5")
+    note.focus()
+    learner.keyboard.press("Enter")
+    assert learner.url.split("#")[1].startswith("comment-"), learner.url
+    expect(learner.locator(f"#{learner.url.split('#')[1]} .comment-body code")).to_have_text("shifted")
+    shot(learner, "submission-line-comment")
+    learner.set_viewport_size({"width": 375, "height": 800})
+    learner.goto(sub_url + "#L5")
+    assert learner.evaluate("document.documentElement.scrollWidth") <= 375  # the page itself never scrolls sideways
+    shot(learner, "submission-line-comment-375")
     learner_ctx.close()
     teacher_ctx.close()
