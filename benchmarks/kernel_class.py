@@ -121,20 +121,29 @@ async def _arrive(url: str, i: int) -> tuple[httpx.AsyncClient, str]:
     return c, match.group(1)
 
 
+#: The cells a class runs: ``print('hi')``, or (``--jax``) a first JAX computation, which a kernel started
+#: without the preload (the light start of a busy server) pays for by importing JAX.
+CELLS = {
+    "hi": ("print('hi')", "hi\n"),
+    "jax": ("import jax.numpy as jnp\nprint('sum', float(jnp.arange(4.0).sum()))", "sum 6.0"),
+}
+
+
 async def _learner(
-    c: httpx.AsyncClient, csrf: str, start_at: float, out: dict[str, Any], poll_s: float
+    c: httpx.AsyncClient, csrf: str, start_at: float, out: dict[str, Any], poll_s: float, cell: str = "hi"
 ) -> None:  # one browser's worth of requests
     try:
         await asyncio.sleep(max(0.0, start_at - time.monotonic()))
         hx = {"HX-Request": "true", "X-CSRF-Token": csrf}
         t0 = time.monotonic()
-        r = await c.post("/runs", data={"code": "print('hi')", "scope": f"lesson:{LESSON}"}, headers=hx)
+        code, marker = CELLS[cell]
+        r = await c.post("/runs", data={"code": code, "scope": f"lesson:{LESSON}"}, headers=hx)
         if r.status_code != 200:
             out["errors"].append(f"run POST {r.status_code}: {r.text[:120]}")
             return
         html, first, latest = r.text, None, r.text
         while True:
-            if first is None and "hi\n" in html:
+            if first is None and marker in html:
                 first = time.monotonic() - t0
             if "run-done" in html:
                 break
@@ -160,7 +169,9 @@ async def _learner(
         await c.aclose()
 
 
-async def class_benchmark(learners: int, spread_s: float, settle_s: float) -> dict[str, Any]:
+async def class_benchmark(
+    learners: int, spread_s: float, settle_s: float, cell: str = "hi", settings: dict[str, str] | None = None
+) -> dict[str, Any]:
     base = "/run" if os.access("/run", os.W_OK) else "/tmp"
     root = Path(tempfile.mkdtemp(prefix="jtkc", dir=base))
     root.chmod(0o711)
@@ -179,6 +190,7 @@ async def class_benchmark(learners: int, spread_s: float, settle_s: float) -> di
             "PYTHONPATH": str(REPO),
         }
     )
+    env.update(settings or {})  # e.g. JAXTUTOR_MAX_SESSION_KERNELS=16: the same class under other settings
     log = open(root / "server.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -223,7 +235,7 @@ async def class_benchmark(learners: int, spread_s: float, settle_s: float) -> di
         rng = random.Random(1)
         t0 = time.monotonic()
         await asyncio.wait_for(
-            asyncio.gather(*(_learner(c, csrf, now + rng.uniform(0, spread_s), out, 0.4) for c, csrf in arrived)),
+            asyncio.gather(*(_learner(c, csrf, now + rng.uniform(0, spread_s), out, 0.4, cell) for c, csrf in arrived)),
             timeout=600,
         )
         wall = time.monotonic() - t0
@@ -236,6 +248,8 @@ async def class_benchmark(learners: int, spread_s: float, settle_s: float) -> di
         firsts = out["first_output_s"]
         return {
             "learners": learners,
+            "cell": CELLS[cell][0],
+            "settings": dict(settings or {}),
             "spread_s": spread_s,
             "wall_s": round(wall, 1),
             "load_avg_1min": [round(load_before, 1), round(load_after, 1)],
@@ -268,7 +282,12 @@ async def class_benchmark(learners: int, spread_s: float, settle_s: float) -> di
 
 
 def report_class(r: dict[str, Any]) -> None:
-    print(f"class of {r['learners']} pressing Run on print('hi') within {r['spread_s']:.0f} s (real server, SQLite)")
+    cell = r["cell"].replace("\n", "; ")
+    changed = " ".join(f"{k}={v}" for k, v in r["settings"].items()) or "default settings"
+    print(
+        f"class of {r['learners']} pressing Run on `{cell}` within {r['spread_s']:.0f} s "
+        f"(real server, SQLite, {changed})"
+    )
     print(f"  got output                 {r['ok']} of {r['learners']}; errors {len(r['errors'])}")
     for error in r["errors"][:5]:
         print(f"    {error}")

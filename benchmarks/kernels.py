@@ -10,7 +10,9 @@ and polling like the page. Reported: time to first output p50/p95, errors, queue
 memory (the sum of the server's kernels' PSS, and the system's used memory), and the idle PSS of each
 Run kernel left afterwards (warm Run kernels preload JAX and matplotlib.pyplot).
 
-    sudo .venv/bin/python benchmarks/kernels.py --class-of 30
+    sudo .venv/bin/python benchmarks/kernels.py --class-of 30 [--jax]
+
+``--jax``: the class's cell imports JAX and prints a sum instead of ``print('hi')``.
 """
 
 from __future__ import annotations
@@ -136,10 +138,16 @@ if __name__ == "__main__":
     parser.add_argument("--class-of", type=int, default=0, help="Learners pressing Run together (0: the kernel rows).")
     parser.add_argument("--spread-s", type=float, default=10.0, help="The class presses Run within this many seconds.")
     parser.add_argument("--settle-s", type=float, default=30.0, help="Idle time before the class arrives.")
+    parser.add_argument("--jax", action="store_true", help="The class runs a first JAX computation, not print('hi').")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="JAXTUTOR_X=V", help="A server setting (repeatable)."
+    )
     ns = parser.parse_args()
     if ns.class_of:
         from benchmarks.kernel_class import class_benchmark, report_class
 
-        report_class(asyncio.run(class_benchmark(ns.class_of, ns.spread_s, ns.settle_s)))
+        settings = dict(item.split("=", 1) for item in ns.set)
+        cell = "jax" if ns.jax else "hi"
+        report_class(asyncio.run(class_benchmark(ns.class_of, ns.spread_s, ns.settle_s, cell, settings)))
     else:
         asyncio.run(main(ns.repeat, ns.runtime_dir))
