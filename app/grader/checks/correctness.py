@@ -80,7 +80,31 @@ def evaluate(ev: Evidence) -> CheckResult:
     if len(calls) < len(want):
         return result(ev, NAME, "fail", "Not every test input could be checked.")
     inputs = "hidden inputs" if ev.hidden_inputs else "inputs from `example_args`"
-    return result(ev, NAME, "pass", f"Outputs match the reference on all {len(calls)} {inputs}.", inputs=len(calls))
+    message = f"Outputs match the reference on all {len(calls)} {inputs}."
+    containers = next(
+        (
+            (c["output"]["treedef"], want[c["seed"]]["output"]["treedef"])
+            for c in calls
+            if "output" in c
+            and "output" in want.get(c["seed"], {})
+            and c["output"]["treedef"] != want[c["seed"]]["output"]["treedef"]
+        ),
+        None,
+    )
+    if containers is None:
+        return result(ev, NAME, "pass", message, inputs=len(calls))
+    kinds = {"[": "a list", "(": "a tuple"}
+    got_kind, want_kind = (kinds.get(t.removeprefix("PyTreeDef(")[:1], "") for t in containers)
+    said = (
+        f"you return {got_kind} where the reference returns {want_kind}"
+        if got_kind and want_kind
+        else ("your output has a list where the reference has a tuple (or the reverse)")
+    )
+    hint = (
+        f"{said}: a list and a tuple of the same items count as the same answer, but code that maps over both "
+        "(`jax.tree.map`) needs the same containers"
+    )
+    return result(ev, NAME, "pass", message, inputs=len(calls), hints=[hint])
 
 
 def _reference_phases(cfg: dict[str, Any]) -> list[Phase]:
