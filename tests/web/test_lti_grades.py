@@ -5,6 +5,7 @@ giving up after lti_grade_max_attempts (kept, re-armed by the CLI), delivery onc
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -216,3 +217,25 @@ def test_only_course_roles_make_staff() -> None:
     assert is_staff([base + "membership#ContentDeveloper"]) and is_staff(["Instructor"])
     assert not is_staff([base + "membership#Learner", base + "institution/person#Instructor"])
     assert not is_staff([base + "system/person#Administrator"]) and not is_staff("Instructor") and not is_staff([])
+
+
+async def test_closing_the_worker_waits_for_the_round_running_in_its_thread() -> None:
+    """A thread cannot be cancelled: the lifespan must not dispose of the engine under a running round (the
+    pytest process once died with a segfault in SQLite doing exactly that)."""
+    import threading
+
+    from app.services.lti.grades import GradeWorker
+
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_round() -> None:
+        started.set()
+        time.sleep(0.5)
+        finished.set()
+
+    worker = GradeWorker(engine=None, settings=Settings(), also=slow_round)  # type: ignore[arg-type]
+    worker.start()
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+    await worker.close()
+    assert finished.is_set()

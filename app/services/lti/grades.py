@@ -314,6 +314,7 @@ class GradeWorker:
         self.also = also
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._inflight: asyncio.Future[Any] | None = None  # the round running in a thread, if any
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="lti-grade-outbox")
@@ -325,16 +326,26 @@ class GradeWorker:
         while True:
             try:
                 if self.also is not None:
-                    await asyncio.to_thread(self.also)
-                await asyncio.to_thread(drain_once, self.engine, self.settings)
+                    await self._in_thread(self.also)
+                await self._in_thread(drain_once, self.engine, self.settings)
             except Exception:
                 log.exception("the LTI grade outbox round failed; trying again")
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.settings.lti_outbox_poll_s)
 
+    async def _in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn`` in a thread, shielded: cancelling the task does not stop a thread, so ``close`` waits for
+        the round instead of letting the lifespan dispose of the engine under a query (a segfault in SQLite)."""
+        self._inflight = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        return await asyncio.shield(self._inflight)
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._inflight is not None and not self._inflight.done():
+            await asyncio.wait([self._inflight])
+            if not self._inflight.cancelled():
+                self._inflight.exception()  # retrieved: a failed last round does not matter at shutdown
