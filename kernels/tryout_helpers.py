@@ -52,9 +52,8 @@ def decode(value: Any) -> Any:
 def as_jax(args: Any) -> Any:
     """NumPy arrays in ``args`` as jax.Array: how a lesson's entry receives them (its ``inputs_as``)."""
     import jax
-    import jax.numpy as jnp
 
-    return jax.tree_util.tree_map(lambda x: jnp.asarray(x) if isinstance(x, np.ndarray) else x, args)
+    return jax.tree_util.tree_map(lambda x: jax.numpy.asarray(x) if isinstance(x, np.ndarray) else x, args)
 
 
 def summary(value: Any, width: int = 72) -> str:
