@@ -79,13 +79,7 @@ def finish_claimed(
 
 def _finish(session: Session, row: Regrade, report: dict[str, Any]) -> Regrade:
     failed = regrade.is_infra_failure(report)
-    status = str(report.get("status", "error"))
-    if status not in ("pass", "fail", "error"):
-        status = "error"
-    try:
-        score = max(0.0, min(1.0, float(report.get("score", 0.0) or 0.0)))
-    except (TypeError, ValueError):
-        score = 0.0
+    status, score = submissions.verdict_of(report)
     version = report.get("lesson_version")
     row.status = RegradeStatus.FAILED.value if failed else RegradeStatus.DONE.value
     row.verdict = None if failed else status

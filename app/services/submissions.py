@@ -131,10 +131,8 @@ def mark_running(*, session: Session, submission_id: int) -> Submission | None:
     return sub
 
 
-def mark_done(*, session: Session, submission_id: int, report: dict[str, Any]) -> Submission | None:
-    sub = session.get(Submission, submission_id)
-    if sub is None:
-        return None
+def verdict_of(report: dict[str, Any]) -> tuple[str, float]:
+    """A report's verdict (pass, fail or error; anything else is an error) and its score clamped to [0, 1]."""
     status = str(report.get("status", "error"))
     if status not in ("pass", "fail", "error"):
         status = "error"
@@ -142,9 +140,17 @@ def mark_done(*, session: Session, submission_id: int, report: dict[str, Any]) -
         score = float(report.get("score", 0.0) or 0.0)
     except (TypeError, ValueError):
         score = 0.0
+    return status, max(0.0, min(1.0, score))
+
+
+def mark_done(*, session: Session, submission_id: int, report: dict[str, Any]) -> Submission | None:
+    sub = session.get(Submission, submission_id)
+    if sub is None:
+        return None
+    status, score = verdict_of(report)
     sub.status = SubmissionStatus.DONE.value
     sub.verdict = status
-    sub.score = max(0.0, min(1.0, score))
+    sub.score = score
     sub.report_json = json.dumps(report, default=str)
     version = report.get("lesson_version")
     sub.graded_lesson_hash = str(version)[:32] if version else None
