@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -96,7 +97,7 @@ def _plan(lesson: Lesson, source: str, role: str) -> dict[str, Any]:
         "inputs_as_jax": lesson.meta.inputs_as == "jax",
         "seeds": lesson.meta.seeds,
         "inputs_source": lesson.inputs,
-        "baseline_source": lesson.baseline if role == "submission" else None,
+        "baseline_source": lesson.baseline,  # the reference kernel measures the baseline's compiled memory
         "checks": checks,
         "phases": default_registry().phase_plan(checks, role=role),
         "x64": lesson.meta.kernel.x64,
@@ -107,8 +108,10 @@ def _plan(lesson: Lesson, source: str, role: str) -> dict[str, Any]:
 async def reference_record(lesson: Lesson, settings: Settings, source: KernelSource) -> dict[str, Any]:
     """Observations of the reference solution, computed once per lesson version and cached."""
     cache_dir = settings.reference_cache_dir
+    plan = _plan(lesson, lesson.solution, "reference")
+    phases = hashlib.sha256(json.dumps(plan["phases"], sort_keys=True).encode()).hexdigest()[:8]
     key = (
-        f"{lesson.id}-{lesson.content_hash}-h{harness_digest()}-jax{kernel_jax_version(settings)}-"
+        f"{lesson.id}-{lesson.content_hash}-h{harness_digest()}-p{phases}-jax{kernel_jax_version(settings)}-"
         f"{'gpu' if _has_gpu() else 'cpu'}.json"
     )
     path = cache_dir / key
@@ -120,7 +123,6 @@ async def reference_record(lesson: Lesson, settings: Settings, source: KernelSou
     config = kernel_config(
         settings, device_count=lesson.meta.kernel.device_count, purpose="reference", libs=needs_libs(lesson)
     )
-    plan = _plan(lesson, lesson.solution, "reference")
     cache = compile_cache_dir(settings)
     if cache is not None:
         # Trusted lesson code only: a writable cache shared with learner kernels could be poisoned.

@@ -13,7 +13,7 @@ import importlib
 import time
 from typing import Any
 
-from . import context, limits, probes, program, purity, timing, transforms
+from . import context, limits, probes, program, purity, timing, transforms, xla_options
 from .channel import Channel, take_key
 from .context import GradeContext, code_names, describe_exception, load_source
 from .guard import LEARNER_FILE, Guard, changed_attributes, fingerprint_modules
@@ -51,6 +51,7 @@ def main(plan: dict[str, Any]) -> None:
     if plan.get("x64"):
         jax.config.update("jax_enable_x64", True)
     ctx = GradeContext(plan, guard, pristine)
+    xla_options.install()  # quick compiles while fast_compiles is on: before learner code, like the rest
     ctx.fast_compiles(True)
     hide_inputs = bool(plan.get("hide_inputs"))
     context.HIDE_LEARNER_MESSAGES[0] = hide_inputs

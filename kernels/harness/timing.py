@@ -9,7 +9,8 @@ not, so wall-clock ratios grew with load (an unchanged loop starter measured 0.4
 machine hits both alike, each side of a pair is the fastest of a few short samples (load only ever
 slows a sample down), and the verdict uses the median of per-pair ratios. Near the threshold, or
 below it, the measurement is repeated (at most twice, within the budget) and all pairs are judged
-together. Clock and blocking functions are the pristine ones captured before learner code ran.
+together; far from it (every ratio of the first pairs above twice the threshold, or below half of it)
+the measurement stops early. Clock and blocking functions are the pristine ones captured before learner code ran.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ TARGET_SAMPLE_S = 0.002  # short samples: on a loaded machine a short one often 
 MAX_INNER = 256
 SAMPLES_PER_SIDE = 5
 SINGLE_COMPILE_MS = 300  # a cold compile of more CPU time than this is measured once, not twice
+LONG_SAMPLE_S = 0.05  # a sample this long is one call of a slow function: fewer samples per side suffice
+LONG_SAMPLES_PER_SIDE = 3
+DECIDED_AFTER = 5  # pairs: enough to stop early when every ratio is far from the threshold
+CLEAR_MARGIN = 2.0  # "far": every ratio above twice the threshold, or every one below half of it
 
 
 def _prepare(
@@ -95,8 +100,22 @@ def _cpu_time(ctx: GradeContext, run: Callable[[], Any]) -> float:
 
 def _best(ctx: GradeContext, run: Callable[[], Any], inner: int, clock: Clock) -> float:
     """The fastest of SAMPLES_PER_SIDE short samples: on a loaded machine a sample is only ever slowed down
-    (the process is descheduled, caches are cold), never sped up, so the minimum is the stable estimate."""
-    return min(_time(ctx, run, inner, clock) for _ in range(SAMPLES_PER_SIDE))
+    (the process is descheduled, caches are cold), never sped up, so the minimum is the stable estimate.
+    A sample longer than LONG_SAMPLE_S (a slow call, such as a baseline that compiles on every call) is
+    timed LONG_SAMPLES_PER_SIDE times: its CPU time is barely touched by load, and each repeat is costly."""
+    best = _time(ctx, run, inner, clock)
+    samples = LONG_SAMPLES_PER_SIDE if best * inner >= LONG_SAMPLE_S else SAMPLES_PER_SIDE
+    for _ in range(samples - 1):
+        best = min(best, _time(ctx, run, inner, clock))
+    return best
+
+
+def clearly_decided(ratios: list[float], threshold: float) -> bool:
+    """Whether the pairs so far leave no doubt about the verdict: at least DECIDED_AFTER of them, all above
+    CLEAR_MARGIN x the threshold or all below it / CLEAR_MARGIN. More pairs would only narrow the interval."""
+    if len(ratios) < DECIDED_AFTER:
+        return False
+    return min(ratios) >= CLEAR_MARGIN * threshold or max(ratios) < threshold / CLEAR_MARGIN
 
 
 def _calibrate(ctx: GradeContext, run: Callable[[], Any], clock: Clock) -> int:
@@ -164,6 +183,8 @@ def speedup(ctx: GradeContext, cfg: dict[str, Any], threshold: float, budget_s: 
         for i in range(n):
             if perf() - start > budget_s * 0.8 and len(ratios) >= 3:
                 return
+            if clearly_decided(ratios, threshold):
+                return
             if i % 2 == 0:
                 b = _best(ctx, base, inner_base, clock)
                 s = _best(ctx, sub, inner_sub, clock)
@@ -181,7 +202,7 @@ def speedup(ctx: GradeContext, cfg: dict[str, Any], threshold: float, budget_s: 
     # verdict must not come from one disturbed round (another process's burst on a shared machine). Far
     # below it (under 40%), no burst explains the gap.
     rounds = 1
-    while rounds < 3 and 0.4 * threshold <= ratio < 1.25 * threshold:
+    while rounds < 3 and 0.4 * threshold <= ratio < 1.25 * threshold and not clearly_decided(ratios, threshold):
         if perf() - start > budget_s * 0.6:
             break
         remeasured = True

@@ -138,9 +138,12 @@ def test_bundled_plans_keep_the_harness_order() -> None:
     everything = {name: {} for name in CHECK_NAMES} | {"structure": {"max_temp_ratio": 0.5}}
     plan = default_registry().phase_plan(everything, role="submission", reference_in_module=True)
     assert [p["name"] for p in plan] == [
-        "load", "calls", "purity", "prng", "jit", "retrace", "vmap", "grad", "program", "baseline_program",
-        "speedup", "ref:load", "ref:calls", "ref:retrace", "ref:program", "ref:grad",
+        "load", "calls", "purity", "prng", "jit", "retrace", "vmap", "grad", "program",
+        "speedup", "ref:load", "ref:calls", "ref:retrace", "ref:program", "ref:grad", "ref:baseline_program",
     ]  # fmt: skip
+    # The baseline's compiled memory is lesson code on fixed inputs: measured with the reference (cached).
+    reference = default_registry().phase_plan(everything, role="reference")
+    assert [p["name"] for p in reference][-1] == "baseline_program"
     by = {p["name"]: p for p in plan}
     assert by["program"]["args"] == {"with_compile": True} and by["ref:program"]["args"] == {}
     assert by["ref:calls"]["args"] == {}  # canonical reference outputs only when correctness asks for them

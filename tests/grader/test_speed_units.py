@@ -126,3 +126,44 @@ def test_a_report_only_speedup_that_is_not_awarded_is_not_scored() -> None:
         speed = next(c for c in report.checks if c.name == "speedup")
         assert speed.status == "skip" and "Not awarded" in speed.message
         assert speed.applicable is not report_only
+
+
+def test_the_timing_stops_early_only_when_every_pair_is_far_from_the_threshold() -> None:
+    from kernels.harness.timing import clearly_decided
+
+    assert not clearly_decided([50.0] * 4, 5.0)  # too few pairs to be sure
+    assert clearly_decided([50.0, 12.0, 10.0, 30.0, 11.0], 5.0)  # every ratio at least 2x the threshold
+    assert not clearly_decided([50.0, 12.0, 9.9, 30.0, 11.0], 5.0)  # one pair is not: measure on
+    assert clearly_decided([0.9, 1.0, 1.1, 0.8, 2.4], 5.0)  # every ratio below half of it: a clear fail
+    assert not clearly_decided([0.9, 1.0, 1.1, 0.8, 2.6], 5.0)
+
+
+def test_quick_compiles_change_xla_options_only_while_most_optimisations_are_off() -> None:
+    """Phases that only run a program compile it cheaply; the ones that measure compile it as a learner's
+    own jax.jit does (``kernels.harness.xla_options``)."""
+    jax = pytest.importorskip("jax")
+    from jax._src import compiler
+
+    from kernels.harness import xla_options
+
+    original = compiler.get_compile_options
+    cpu = jax.devices("cpu")[0].client
+    mine = {"xla_cpu_use_fusion_emitters": True}  # an option the caller passed itself
+    try:
+        xla_options.install()
+        wrapper = compiler.get_compile_options
+        xla_options.install()
+        assert compiler.get_compile_options is wrapper  # installed once, not wrapped twice
+        jax.config.update("jax_disable_most_optimizations", True)
+        try:
+            fast = dict(compiler.get_compile_options(1, 1, backend=cpu).env_option_overrides)
+            given = compiler.get_compile_options(1, 1, env_options_overrides=mine, backend=cpu)
+            fast_mine = dict(given.env_option_overrides)
+        finally:
+            jax.config.update("jax_disable_most_optimizations", False)
+        full = dict(compiler.get_compile_options(1, 1, backend=cpu).env_option_overrides)
+    finally:
+        compiler.get_compile_options = original
+    assert fast == xla_options.FAST_CPU_OPTIONS
+    assert fast_mine["xla_cpu_use_fusion_emitters"] is True  # the caller's own choice wins
+    assert full == {}  # fully optimised compiles (structure, speedup) are untouched

@@ -247,7 +247,7 @@ def evaluate_structure(ev: Evidence) -> CheckResult:
         )
     ratio = cfg.get("max_temp_ratio")
     if ratio:
-        base = ev.sub.data("baseline_program") or {}
+        base = (ev.ref or {}).get("baseline_program") or {}  # measured once, in the reference kernel
         sub_temp = (d.get("memory") or {}).get("temp_size_in_bytes")
         base_temp = (base.get("memory") or {}).get("temp_size_in_bytes")
         figures["baseline_temp_bytes"] = base_temp
@@ -285,10 +285,13 @@ class StructureCheck(CheckConfig):
 # The program phase is shared: vectorization reads its jaxpr, structure also compiles it (``with_compile``).
 # Phases that measure compiled programs come last: they switch to fully optimised compilation.
 def _structure_phases(cfg: dict[str, Any]) -> list[Phase]:
-    phases = [JIT_PHASE, Phase("program", "run._program", {"with_compile": True}, last=True)]
-    if cfg.get("max_temp_ratio"):
-        phases.append(Phase("baseline_program", "run._baseline_program", last=True))
-    return phases
+    return [JIT_PHASE, Phase("program", "run._program", {"with_compile": True}, last=True)]
+
+
+def _structure_reference_phases(cfg: dict[str, Any]) -> list[Phase]:
+    """The baseline's compiled memory (``max_temp_ratio``) is lesson code on fixed inputs: measured with the
+    reference, cached with it, instead of compiling the baseline again in every grading."""
+    return [Phase("baseline_program", "run._baseline_program", last=True)] if cfg.get("max_temp_ratio") else []
 
 
 def _cli(options: CliOptions) -> CliDefault:
@@ -311,7 +314,8 @@ STRUCTURE = Check(
     config=StructureCheck,
     evaluate=evaluate_structure,
     phases=_structure_phases,
-    judges=("program", "baseline_program"),
+    reference_phases=_structure_reference_phases,
+    judges=("program", "ref:baseline_program"),
     needs=("calls", "jit"),
     needs_baseline=lambda cfg: (
         "checks.structure.max_temp_ratio compares against baseline.py, which is missing"
