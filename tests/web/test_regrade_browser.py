@@ -100,3 +100,90 @@ def test_regrade_button_progress_and_the_learner_sees_both(
     expect(page.locator("#history")).to_contain_text("re-graded fail")
     page.screenshot(path=str(ARTIFACTS / "regrade-learner.png"), full_page=True)
     learner.close()
+
+
+def _ungroup(server: LiveServer, username: str) -> None:
+    """Make ``username``'s graded submissions look graded by a release before clustering (no cluster key)."""
+    from sqlalchemy import update
+    from sqlmodel import Session, select
+
+    from app.config import Settings
+    from app.db import make_engine
+    from app.models import Submission, User
+
+    settings = Settings(
+        data_dir=Path(server.env["JAXTUTOR_DATA_DIR"]), runtime_dir=Path(server.env["JAXTUTOR_RUNTIME_DIR"])
+    )
+    engine = make_engine(settings)
+    try:
+        with Session(engine) as session:
+            user = session.exec(select(User).where(User.username == username)).one()
+            session.execute(update(Submission).where(Submission.user_id == user.id).values(cluster_key=None))  # type: ignore[arg-type]
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def test_ungrouped_submissions_are_pointed_out_and_regraded_with_the_keyboard(
+    lesson_server: tuple[LiveServer, Path], browser: Any
+) -> None:
+    """The clusters page says how many graded submissions are in no group and links to the preview's re-grade
+    form; the instructor re-grades them with scope "those not in a cluster yet", keyboard only, and the notice
+    goes away because the re-grade filed them under a cluster."""
+    server, _ = lesson_server
+    url = server.url
+    made = server.cli("users", "create", "ivo", "--role", "instructor", "--password-stdin", stdin="instructor-pw-2\n")
+    assert made.returncode == 0, made.stderr
+    learner, page = new_page(browser)
+    signup(page, url, "hugo")
+    page.goto(url + "/lessons/demo-add")
+    set_editor_code(page, PASSING)
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#submission .verdict")).to_be_visible(timeout=WAIT_MS)
+    learner.close()
+    _ungroup(server, "hugo")
+
+    staff, ivo = new_page(browser)
+    ivo.goto(url + "/login")
+    ivo.get_by_label("Username").fill("ivo")
+    ivo.get_by_label("Password").fill("instructor-pw-2")
+    ivo.get_by_label("Password").press("Enter")
+    expect(ivo.get_by_role("link", name="ivo")).to_be_visible()
+    clusters_url = url + "/instructor/lessons/demo-add/clusters"
+    ivo.goto(clusters_url)
+    notice = ivo.locator("#ungrouped")
+    expect(notice).to_contain_text("1 graded submission is in no group")
+    ivo.screenshot(path=str(ARTIFACTS / "clusters-ungrouped.png"), full_page=True)
+    ivo.set_viewport_size({"width": 375, "height": 800})
+    assert ivo.evaluate("document.documentElement.scrollWidth") <= 375  # the notice's command wraps
+    ivo.screenshot(path=str(ARTIFACTS / "clusters-ungrouped-375.png"), full_page=True)
+    ivo.set_viewport_size({"width": 1280, "height": 900})
+
+    # Keyboard only from here: follow the link, choose the scope with the arrow keys, Tab to Re-grade, Enter.
+    notice.get_by_role("link", name="lesson preview").focus()
+    ivo.keyboard.press("Enter")
+    expect(ivo).to_have_url(url + "/instructor/lessons/demo-add/preview#regrade")
+    scope = ivo.locator("#regrade").get_by_label("Submissions")
+    scope.focus()
+    ivo.keyboard.press("ArrowDown")
+    ivo.keyboard.press("ArrowDown")
+    expect(scope).to_have_value("ungrouped")
+    ivo.keyboard.press("Tab")
+    expect(ivo.locator("#regrade").get_by_role("button", name="Re-grade")).to_be_focused()
+    ivo.keyboard.press("Enter")
+    section = ivo.locator("#regrade")
+    expect(section.locator(".regrade-requested")).to_contain_text("Queued 1 submission")
+    expect(section.locator(".regrade-requested")).to_contain_text("graded submissions not in a cluster yet")
+    expect(section.locator("#regrade-status")).to_have_attribute("data-active", "false", timeout=WAIT_MS)
+    expect(section.locator(".regrade-failed")).to_have_text("0 failed")
+    ivo.screenshot(path=str(ARTIFACTS / "preview-regrade-ungrouped.png"), full_page=True)
+    ivo.goto(clusters_url)
+    expect(ivo.locator("h1")).to_be_visible()
+    expect(ivo.locator("#ungrouped")).to_have_count(0)  # the re-grade filed it under a cluster
+    expect(ivo.locator("table.clusters")).to_be_visible()
+    ivo.set_viewport_size({"width": 375, "height": 800})
+    assert ivo.evaluate("document.documentElement.scrollWidth") <= 375  # the table scrolls inside its box
+    tallest = "Math.max(...[...document.querySelectorAll('table.clusters thead th')].map(th => th.offsetHeight))"
+    assert ivo.evaluate(tallest) < 48  # one line each: no header broken inside a word ("Sub/missi/ons")
+    ivo.screenshot(path=str(ARTIFACTS / "clusters-375.png"), full_page=True)
+    staff.close()
