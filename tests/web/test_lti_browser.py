@@ -81,5 +81,15 @@ def test_a_launch_inside_the_lms_iframe_lands_on_the_lesson(
         (score,) = platform.scores
         assert score.body["userId"] == "lms-browser-1" and score.body["scoreGiven"] == 1.0
         shot(page, "lti-graded")
+        # The session ends (expired, or logged out elsewhere) while the lesson is open in the frame: pressing
+        # Run, keyboard only, says to open the activity again from the course, and puts no login form there.
+        context.clear_cookies(name="jaxtutor_session")
+        frame.get_by_role("button", name="Run").focus()
+        page.keyboard.press("Enter")
+        notice = frame.locator("#notice")
+        playwright_sync.expect(notice).to_contain_text("open this activity again from your course", timeout=30_000)
+        playwright_sync.expect(frame.locator("input[type=password]")).to_have_count(0)
+        playwright_sync.expect(frame.get_by_role("heading", level=1)).to_contain_text("Add one")  # the page stays
+        shot(page, "lti-session-ended")
     finally:
         context.close()
