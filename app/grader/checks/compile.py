@@ -92,7 +92,9 @@ def evaluate_jit(ev: Evidence) -> CheckResult:
         ev,
         name,
         "pass",
-        f"Traces and compiles under jax.jit (compile {figures['compile_ms']} ms).",
+        # The grader compiles with XLA's optimisations mostly off here (kernels/harness/xla_options.py): say so,
+        # so that the figure is not read as what the learner's own jax.jit costs.
+        f"Traces and compiles under jax.jit (a quick, unoptimised compile for this check: {figures['compile_ms']} ms).",
         **figures,
     )
 
