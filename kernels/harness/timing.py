@@ -98,16 +98,22 @@ def _cpu_time(ctx: GradeContext, run: Callable[[], Any]) -> float:
         return cpu() - t0
 
 
+def _fastest(sample: Callable[[], float], count: int, calls_per_sample: int = 1) -> float:
+    """The fastest of ``count`` samples (``sample`` returns one time per call). A sample longer than
+    LONG_SAMPLE_S (a slow call, such as a baseline that compiles on every call) is taken LONG_SAMPLES_PER_SIDE
+    times at most: its CPU time is barely touched by load, and each repeat is costly."""
+    best = sample()
+    if best * calls_per_sample >= LONG_SAMPLE_S:
+        count = min(count, LONG_SAMPLES_PER_SIDE)
+    for _ in range(count - 1):
+        best = min(best, sample())
+    return best
+
+
 def _best(ctx: GradeContext, run: Callable[[], Any], inner: int, clock: Clock) -> float:
     """The fastest of SAMPLES_PER_SIDE short samples: on a loaded machine a sample is only ever slowed down
-    (the process is descheduled, caches are cold), never sped up, so the minimum is the stable estimate.
-    A sample longer than LONG_SAMPLE_S (a slow call, such as a baseline that compiles on every call) is
-    timed LONG_SAMPLES_PER_SIDE times: its CPU time is barely touched by load, and each repeat is costly."""
-    best = _time(ctx, run, inner, clock)
-    samples = LONG_SAMPLES_PER_SIDE if best * inner >= LONG_SAMPLE_S else SAMPLES_PER_SIDE
-    for _ in range(samples - 1):
-        best = min(best, _time(ctx, run, inner, clock))
-    return best
+    (the process is descheduled, caches are cold), never sped up, so the minimum is the stable estimate."""
+    return _fastest(lambda: _time(ctx, run, inner, clock), SAMPLES_PER_SIDE, inner)
 
 
 def clearly_decided(ratios: list[float], threshold: float) -> bool:
@@ -119,8 +125,9 @@ def clearly_decided(ratios: list[float], threshold: float) -> bool:
 
 
 def _warm_up(ctx: GradeContext, run: Callable[[], Any], clock: Clock) -> int:
-    """Run twice (first calls may still do one-time work) and return the inner repetitions per sample. A call
-    far longer than a sample is one repetition, and a second warm-up call of it would cost as much again."""
+    """Warm ``run`` up (first calls may still do one-time work) and return the inner repetitions per sample.
+    A call longer than LONG_SAMPLE_S is one repetition, after a single warm-up call: a second would cost as
+    much again. A shorter one is called once more, then sized to TARGET_SAMPLE_S."""
     first = _time(ctx, run, 1, clock)
     if first >= LONG_SAMPLE_S:
         return 1
@@ -130,10 +137,7 @@ def _warm_up(ctx: GradeContext, run: Callable[[], Any], clock: Clock) -> int:
 
 def _repeat_cpu(ctx: GradeContext, run: Callable[[], Any]) -> float:
     """A stream's CPU time once compiled: the fastest of 3 more passes (2 when a pass is long)."""
-    best = _cpu_time(ctx, run)
-    for _ in range(1 if best >= LONG_SAMPLE_S else 2):
-        best = min(best, _cpu_time(ctx, run))
-    return best
+    return _fastest(lambda: _cpu_time(ctx, run), 3)
 
 
 def _calibrate(ctx: GradeContext, run: Callable[[], Any], clock: Clock) -> int:

@@ -194,6 +194,15 @@ def signup(page: Any, url: str, username: str, password: str = "learner-password
     playwright_sync.expect(page.get_by_role("link", name=username)).to_be_visible()
 
 
+def log_in(page: Any, url: str, username: str, password: str) -> None:
+    """Sign in through the login form (Enter in the password field) and wait for the top bar's user link."""
+    page.goto(url + "/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password").press("Enter")
+    playwright_sync.expect(page.get_by_role("link", name=username)).to_be_visible()
+
+
 def editor_code(page: Any) -> str:
     page.locator(".CodeMirror").wait_for()
     return str(page.evaluate("document.querySelector('.CodeMirror').CodeMirror.getValue()"))

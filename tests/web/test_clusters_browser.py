@@ -20,7 +20,7 @@ from app.models import CohortRole, Role, UserCreate
 from app.services import cohorts, tokens, users
 
 from . import browser_support
-from .browser_support import GRADING_TIMEOUT_MS, LiveServer, assert_labelled, new_page, playwright_sync, shot
+from .browser_support import GRADING_TIMEOUT_MS, LiveServer, assert_labelled, log_in, new_page, playwright_sync, shot
 from .conftest import LESSONS
 
 browser = browser_support.browser
@@ -71,14 +71,6 @@ def _seed(server: LiveServer) -> tuple[int, str]:
         engine.dispose()
 
 
-def _login(page: Any, url: str, username: str, password: str) -> None:
-    page.goto(url + "/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("link", name=username)).to_be_visible()
-
-
 def _submit_by_api(url: str, token: str, code: str) -> None:
     """leo submits through the JSON API and waits until his submission is graded."""
     auth = {"Authorization": f"Bearer {token}"}
@@ -100,7 +92,7 @@ def test_instructor_comments_on_a_cluster_and_the_learner_sees_it(live_server: L
     url = live_server.url
 
     learner_ctx, learner = new_page(browser)
-    _login(learner, url, "lea", "learner-password")
+    log_in(learner, url, "lea", "learner-password")
     learner.goto(url + "/lessons/demo-add")
     browser_support.set_editor_code(learner, LEA_CODE)
     learner.get_by_role("button", name="Submit").click()
@@ -109,7 +101,7 @@ def test_instructor_comments_on_a_cluster_and_the_learner_sees_it(live_server: L
     _submit_by_api(url, leo_token, LEO_CODE)
 
     teacher_ctx, teacher = new_page(browser)
-    _login(teacher, url, "teacher", "teacher-password")
+    log_in(teacher, url, "teacher", "teacher-password")
     teacher.goto(f"{url}/cohorts/{cid}/lessons/demo-add")
     teacher.get_by_role("link", name="approaches (clusters by traced program)").click()
     teacher.wait_for_url(f"**/cohorts/{cid}/lessons/demo-add/clusters")

@@ -17,7 +17,7 @@ from app.models import CohortRole, LessonProgress, Role, UserCreate
 from app.services import cohorts, users
 
 from . import browser_support
-from .browser_support import LiveServer, new_page, playwright_sync, shot
+from .browser_support import LiveServer, log_in, new_page, playwright_sync, shot
 
 live_server = browser_support.live_server
 browser = browser_support.browser
@@ -68,11 +68,7 @@ def test_matrix_at_phone_width_and_by_keyboard(live_server: LiveServer, browser:
     cid = _seed(live_server)
     url = live_server.url
     context, page = new_page(browser, width=375, height=700)
-    page.goto(url + "/login")
-    page.get_by_label("Username").fill("teacher")
-    page.get_by_label("Password").fill("teacher-password")
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("link", name="teacher")).to_be_visible()
+    log_in(page, url, "teacher", "teacher-password")
     page.goto(f"{url}/cohorts/{cid}/progress")
 
     # The page keeps the phone's width; the matrix is wider and scrolls inside its own box.
@@ -123,11 +119,7 @@ def test_cohort_views_have_no_serious_accessibility_violations(live_server: Live
 
     url = live_server.url
     context, page = new_page(browser)
-    page.goto(url + "/login")
-    page.get_by_label("Username").fill("teacher")
-    page.get_by_label("Password").fill("teacher-password")
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("link", name="teacher")).to_be_visible()
+    log_in(page, url, "teacher", "teacher-password")
     page.goto(url + "/cohorts")
     href = str(page.get_by_role("link", name="Phone class").get_attribute("href"))
     learner = str(page.goto(url + href + "/progress") and page.locator("tbody th a").first.get_attribute("href"))

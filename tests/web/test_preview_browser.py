@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 
 from . import browser_support
-from .browser_support import ARTIFACTS, GRADING_TIMEOUT_MS, REPO, LiveServer, live_env, playwright_sync, serve_live
+from .browser_support import (
+    ARTIFACTS,
+    GRADING_TIMEOUT_MS,
+    REPO,
+    LiveServer,
+    live_env,
+    log_in,
+    playwright_sync,
+    serve_live,
+)
 from .conftest import make_short_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.kernel, pytest.mark.timeout(600)]
@@ -45,11 +54,7 @@ def test_instructor_previews_grades_and_edits_a_notebook_lesson(
     assert made.returncode == 0, made.stderr
     page: Any = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(60_000)
-    page.goto(server.url + "/login")
-    page.get_by_label("Username").fill("ines")
-    page.get_by_label("Password").fill("instructor-pw-1")
-    page.get_by_label("Password").press("Enter")
-    expect(page.get_by_role("link", name="ines")).to_be_visible()
+    log_in(page, server.url, "ines", "instructor-pw-1")
 
     page.goto(server.url + "/instructor")
     page.get_by_role("link", name="preview").first.click()

@@ -15,6 +15,7 @@ from . import browser_support
 from .browser_support import (
     ARTIFACTS,
     LiveServer,
+    log_in,
     new_page,
     playwright_sync,
     serve_live,
@@ -52,31 +53,36 @@ def lesson_server(sandbox_ready: bool) -> Iterator[tuple[LiveServer, Path]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _create_instructor(server: LiveServer, username: str, password: str) -> None:
+    made = server.cli("users", "create", username, "--role", "instructor", "--password-stdin", stdin=password + "\n")
+    assert made.returncode == 0, made.stderr
+
+
+def _sign_up_and_submit(browser: Any, url: str, username: str) -> tuple[Any, Any]:
+    """A new learner's browser context and page, after submitting PASSING to demo-add and seeing its verdict."""
+    learner, page = new_page(browser)
+    signup(page, url, username)
+    page.goto(url + "/lessons/demo-add")
+    set_editor_code(page, PASSING)
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#submission .verdict")).to_be_visible(timeout=WAIT_MS)
+    return learner, page
+
+
 def test_regrade_button_progress_and_the_learner_sees_both(
     lesson_server: tuple[LiveServer, Path], browser: Any
 ) -> None:
     server, folder = lesson_server
     url = server.url
-    made = server.cli("users", "create", "ines", "--role", "instructor", "--password-stdin", stdin="instructor-pw-1\n")
-    assert made.returncode == 0, made.stderr
-
-    learner, page = new_page(browser)
-    signup(page, url, "grace")
-    page.goto(url + "/lessons/demo-add")
-    set_editor_code(page, PASSING)
-    page.get_by_role("button", name="Submit").click()
-    expect(page.locator("#submission .verdict")).to_be_visible(timeout=WAIT_MS)
+    _create_instructor(server, "ines", "instructor-pw-1")
+    learner, page = _sign_up_and_submit(browser, url, "grace")
     graded = page.locator("#submission").inner_text()
     assert "Passed" in graded, graded
 
     # The instructor makes x + 2 the right answer, then re-grades from the preview page.
     (folder / "solution.py").write_text("import jax.numpy as jnp\n\n\ndef f(x):\n    return x + 2\n")
     staff, ines = new_page(browser)
-    ines.goto(url + "/login")
-    ines.get_by_label("Username").fill("ines")
-    ines.get_by_label("Password").fill("instructor-pw-1")
-    ines.get_by_label("Password").press("Enter")
-    expect(ines.get_by_role("link", name="ines")).to_be_visible()
+    log_in(ines, url, "ines", "instructor-pw-1")
     ines.goto(url + "/instructor/lessons/demo-add/preview")
     section = ines.locator("#regrade")
     expect(section).to_contain_text("No submission has been re-graded against this version.")
@@ -132,23 +138,13 @@ def test_ungrouped_submissions_are_pointed_out_and_regraded_with_the_keyboard(
     goes away because the re-grade filed them under a cluster."""
     server, _ = lesson_server
     url = server.url
-    made = server.cli("users", "create", "ivo", "--role", "instructor", "--password-stdin", stdin="instructor-pw-2\n")
-    assert made.returncode == 0, made.stderr
-    learner, page = new_page(browser)
-    signup(page, url, "hugo")
-    page.goto(url + "/lessons/demo-add")
-    set_editor_code(page, PASSING)
-    page.get_by_role("button", name="Submit").click()
-    expect(page.locator("#submission .verdict")).to_be_visible(timeout=WAIT_MS)
+    _create_instructor(server, "ivo", "instructor-pw-2")
+    learner, _ = _sign_up_and_submit(browser, url, "hugo")
     learner.close()
     _ungroup(server, "hugo")
 
     staff, ivo = new_page(browser)
-    ivo.goto(url + "/login")
-    ivo.get_by_label("Username").fill("ivo")
-    ivo.get_by_label("Password").fill("instructor-pw-2")
-    ivo.get_by_label("Password").press("Enter")
-    expect(ivo.get_by_role("link", name="ivo")).to_be_visible()
+    log_in(ivo, url, "ivo", "instructor-pw-2")
     clusters_url = url + "/instructor/lessons/demo-add/clusters"
     ivo.goto(clusters_url)
     notice = ivo.locator("#ungrouped")
