@@ -140,12 +140,30 @@ class KernelHandle:
             if self._client is not None:
                 self._client.stop_channels()
         with contextlib.suppress(Exception):
+            await self._kill_now()
+        with contextlib.suppress(Exception):
             await self.km.shutdown_kernel(now=True)
         with contextlib.suppress(Exception):
             if self._ctx is not None:
                 self._ctx.destroy(linger=0)
         with contextlib.suppress(Exception):
             await self.km.cleanup_resources()
+
+    async def _kill_now(self) -> None:
+        """Kill the kernel and reap it, looking every 5 ms. jupyter-client's own kill looks every 100 ms, which
+        added about 0.1 s to every grading (its report waits for the kernel to be gone). Reaped here, the
+        process is forgotten (``wait``), so no later signal can reach a reused pid; cleanup is left to
+        ``shutdown_kernel``."""
+        prov = self.km.provisioner
+        if prov is None or not self.km.has_kernel:
+            return
+        await prov.kill()
+        give_up = time.monotonic() + 2.0
+        while await prov.poll() is None:
+            if time.monotonic() > give_up:
+                return  # jupyter-client's shutdown takes over
+            await asyncio.sleep(0.005)
+        await prov.wait()
 
     async def status(self) -> str:
         if not await self.is_alive():

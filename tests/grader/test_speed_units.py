@@ -143,10 +143,12 @@ def test_quick_compiles_change_xla_options_only_while_most_optimisations_are_off
     own jax.jit does (``kernels.harness.xla_options``)."""
     jax = pytest.importorskip("jax")
     from jax._src import compiler
+    from jax._src.interpreters import mlir
 
     from kernels.harness import xla_options
 
     original = compiler.get_compile_options
+    saved = (mlir.make_ir_context, mlir.lower_jaxpr_to_module)
     cpu = jax.devices("cpu")[0].client
     mine = {"xla_cpu_use_fusion_emitters": True}  # an option the caller passed itself
     try:
@@ -164,6 +166,35 @@ def test_quick_compiles_change_xla_options_only_while_most_optimisations_are_off
         full = dict(compiler.get_compile_options(1, 1, backend=cpu).env_option_overrides)
     finally:
         compiler.get_compile_options = original
+        mlir.make_ir_context, mlir.lower_jaxpr_to_module = saved
     assert fast == xla_options.FAST_CPU_OPTIONS
     assert fast_mine["xla_cpu_use_fusion_emitters"] is True  # the caller's own choice wins
     assert full == {}  # fully optimised compiles (structure, speedup) are untouched
+
+
+def test_eager_operations_share_one_mlir_context_and_larger_programs_do_not() -> None:
+    """A fresh MLIR context per eager operation cost ~4 ms of its first call; a program with constants or
+    several operations still gets its own, so that a large closed-over array is not kept alive."""
+    jax = pytest.importorskip("jax")
+    import numpy as np
+    from jax._src.interpreters import mlir
+
+    from kernels.harness import xla_options
+
+    saved = (mlir.make_ir_context, mlir.lower_jaxpr_to_module)
+    big = np.arange(1000.0, dtype=np.float32)
+    x = jax.numpy.ones(1000)
+    try:
+        xla_options._share_eager_contexts()
+        xla_options._share_eager_contexts()  # idempotent
+        sin = jax.jit(jax.numpy.sin).lower(x).compiler_ir()
+        cos = jax.jit(jax.numpy.cos).lower(x).compiler_ir()
+        closes_over = jax.jit(lambda v: v + big).lower(x).compiler_ir()
+        several = jax.jit(lambda v: jax.numpy.sin(v) * 2 + 1).lower(x).compiler_ir()
+        again = jax.numpy.tanh(x)  # eager, in the shared context
+    finally:
+        mlir.make_ir_context, mlir.lower_jaxpr_to_module = saved
+    assert sin.context is cos.context
+    assert closes_over.context is not sin.context
+    assert several.context is not sin.context
+    assert np.allclose(np.asarray(again), np.tanh(1.0))
