@@ -15,9 +15,12 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.services import regrade
+from app.services.regrade_scopes import DEFAULT_SCOPE, SCOPES
+
+if TYPE_CHECKING:
+    from app.services import regrade
 
 
 def register(lsub: Any) -> None:
@@ -25,8 +28,8 @@ def register(lsub: Any) -> None:
     rg.add_argument("lesson")
     rg.add_argument(
         "--scope",
-        choices=regrade.SCOPES,
-        default=regrade.DEFAULT_SCOPE,
+        choices=SCOPES,
+        default=DEFAULT_SCOPE,
         help="latest (default): each learner's newest submission; all: every graded submission; "
         "ungrouped: every graded submission without a cluster (graded by an older release).",
     )
@@ -48,6 +51,7 @@ def _regrade(args: argparse.Namespace) -> int:
 
     from app.cli.server_cmds import open_engine, settings_from_env
     from app.lessons import load_catalog
+    from app.services import regrade
 
     settings = settings_from_env()
     catalog = load_catalog(settings.all_lesson_dirs())

@@ -90,3 +90,17 @@ async def test_check_refuses_after_starting_early_and_shuts_the_unused_kernel_do
     assert await grading_cmds._check_started_early(args, settings, "def f(x):\n    return x\n", ()) == 2
     assert "refusing to run untrusted code: bwrap is missing" in capsys.readouterr().err
     assert inner.acquired == [(0, "grading")] and inner.released == [0]
+
+
+def test_the_command_line_starts_without_the_database_layer() -> None:
+    """`jaxtutor check` starts its kernel only once the command line is parsed: importing the database layer
+    there (SQLAlchemy, the models: ~0.4 s of CPU) delayed every check. Commands that need it import it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, app.cli; app.cli.build_parser(); "
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'app.models') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
