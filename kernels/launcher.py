@@ -43,6 +43,20 @@ PRELOAD_MPL_CACHE = (
     "del _os, _sh, _sys, _p"
 )
 
+#: Preloaded by every kernel: ipykernel names each cell after a hash of its code, computed in pure Python
+#: (murmur2, ~20 ms per 100 KB and more inside the sandbox). The grading bootstrap cell carries the harness's
+#: sources (~130 KB) and paid it on every grading. A checksum computed in C names cells just as well (one
+#: name per distinct code; still "<digits>.py", which ``app.templating`` names "your code" in tracebacks).
+PRELOAD_CELL_NAMES = (
+    "try:\n"
+    "    import ipykernel.compiler as _c, zlib as _z\n"
+    "    if hasattr(_c, 'murmur2_x86'):\n"
+    "        _c.murmur2_x86 = lambda data, seed, _crc=_z.crc32: _crc(data.encode('utf-8', 'surrogatepass'), seed)\n"
+    "    del _c, _z\n"
+    "except ImportError:\n"
+    "    pass"
+)
+
 #: Imported by warm Run kernels (those with ``preload_warmup``), so a learner's first plot is fast.
 PRELOAD_PLOTTING = "try:\n    import matplotlib.pyplot as _plt; del _plt\nexcept ImportError:\n    pass"
 
@@ -133,7 +147,9 @@ def kernel_argv(config: KernelConfig) -> list[str]:
         # sources) where IPython's answers from the live namespace in milliseconds, names and attributes alike.
         argv.append("--IPCompleter.use_jedi=False")
     if config.preload:
-        lines = [PRELOAD_MPL_CACHE, *PRELOAD_LINES[:1]] + (PRELOAD_LIBS if config.preload_libs else [])
+        lines = [PRELOAD_CELL_NAMES, PRELOAD_MPL_CACHE, *PRELOAD_LINES[:1]] + (
+            PRELOAD_LIBS if config.preload_libs else []
+        )
         lines += [*PRELOAD_LINES[1:], PRELOAD_PLOTTING] if config.preload_warmup else []
         argv.append("--IPKernelApp.exec_lines=" + json.dumps(lines))
     return argv

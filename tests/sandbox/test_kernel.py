@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -166,5 +167,25 @@ async def test_ready_while_the_kernel_keeps_publishing_on_iopub() -> None:
         h._client.stop_channels()
         await asyncio.wait_for(h.connect(ready_timeout=60), 90)  # connect again: a fresh client, chatty iopub
         assert "2" in await run(h, "print(1 + 1)")
+    finally:
+        await h.shutdown()
+
+
+async def test_cells_are_named_by_a_checksum_in_c_and_tracebacks_still_name_them() -> None:
+    """Preloaded kernels name cells with zlib.crc32, not ipykernel's pure-Python murmur2 (the grading bootstrap
+    cell is ~50 KB); distinct code still gets distinct "<digits>.py" names, which tracebacks show."""
+    h = await start_kernel(KernelConfig(runtime_dir=RUNTIME_DIR, python=KERNEL_PYTHON, preload_warmup=False))
+    try:
+        probe = (
+            "import os, re, zlib, ipykernel.compiler as c\n"
+            "a, b = (os.path.basename(c.get_file_name(code)) for code in ('x = 1', 'x = 2'))\n"
+            "seed = c.get_tmp_hash_seed()\n"
+            "print(a == f'{zlib.crc32(b\"x = 1\", seed)}.py', a != b, bool(re.fullmatch(r'\\d+\\.py', b)))"
+        )
+        assert await run(h, probe) == "True True True\n"
+        result = await h.execute("def g():\n    return 1 / 0\ng()", ExecuteOptions(timeout=20))
+        assert result.error is not None and result.error.ename == "ZeroDivisionError"
+        shown = re.sub(r"\x1b\[[0-9;]*m", "", "".join(result.error.traceback))
+        assert "line 2, in g" in shown and "return 1 / 0" in shown, shown  # the cell's own lines
     finally:
         await h.shutdown()
