@@ -207,7 +207,7 @@ def changed_attributes(before: ModuleFingerprint) -> list[str]:
                 namespace = None if module is None else vars(module)
             except TypeError:
                 namespace = None
-            if namespace is None:
+            if type(namespace) is not dict:  # a dict subclass of learner code could answer anything
                 if mod in sys.modules:  # module object replaced by a non-module
                     changed.append(mod)
                 continue
