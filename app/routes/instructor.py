@@ -24,6 +24,7 @@ from app.errors import AppError
 from app.htmx import is_htmx
 from app.services import lesson_preview as lesson_preview_service
 from app.services import progress, regrade, submissions
+from app.services.regrade_scopes import DEFAULT_SCOPE
 from app.templating import render
 
 router = APIRouter(dependencies=[CsrfDep])
@@ -119,7 +120,7 @@ def regrade_lesson(
     catalog: CatalogDep,
     grading: GradingDep,
     settings: SettingsDep,
-    scope: Annotated[str, Form()] = regrade.DEFAULT_SCOPE,
+    scope: Annotated[str, Form()] = DEFAULT_SCOPE,
 ) -> Response:
     """Re-grade the lesson's submissions against the version served now (one action; idempotent)."""
     lesson = lesson_or_404(catalog, lesson_id)

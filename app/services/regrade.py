@@ -36,8 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.models import LessonProgress, Regrade, RegradeStatus, Submission, SubmissionStatus, utcnow
-from app.services.regrade_scopes import DEFAULT_SCOPE as DEFAULT_SCOPE  # callers name them regrade.*
-from app.services.regrade_scopes import SCOPES as SCOPES
+from app.services.regrade_scopes import DEFAULT_SCOPE, SCOPES
 
 #: Report messages (status ``error``) of gradings that failed for reasons of the infrastructure, not of
 #: the code graded: such a re-grade replaces nothing. Written by app.grader.pipeline/verdicts and
