@@ -5,6 +5,7 @@ Build one ``Settings`` per app or command; nothing here is instantiated at impor
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
@@ -473,24 +474,27 @@ class Settings(BaseSettings):
         "notebook): starting one more stops that learner's least recently used idle kernel.",
     )
     kernel_start_concurrency: int = Field(
-        4,
-        ge=1,
-        description="Run kernels started at once; more wait their turn. A start is mostly waiting (sandbox set-up, "
-        "the kernel's handshake: a kernel without preload uses about 0.3 s of CPU to be ready), so a few more "
-        "than the cores keeps them busy; many more only makes every start slower.",
+        0,
+        ge=0,
+        description="Run kernels started at once, each counted until its first Run ends (kernel_first_run_hold_s); "
+        "more wait their turn and see their place in the queue. A start and a first `import jax` are CPU work, "
+        "so more at once than the CPUs only makes every one slower (a class of 30 on 2 CPUs: median first output "
+        "6.6 s with 2 at once, 8.6 s with 3, 8.9 s with 4). 0: the number of CPUs this server may use.",
+    )
+    kernel_first_run_hold_s: float = Field(
+        5.0,
+        ge=0,
+        description="A new Run kernel counts against kernel_start_concurrency until the Run that started it ends, "
+        "at most this many seconds. A class's first cells (`import jax`: about 1 CPU-second each) cost more than "
+        "the starts; running a few at a time gets each learner their output sooner than running all at once. "
+        "0: only the start itself counts.",
     )
     run_kernel_preload_libs: bool = Field(
         False,
-        description="Run kernels also import flax and optax when they start (about 0.6 s of CPU and tens of MiB "
-        "per kernel, paid by every kernel a class starts). Off: JAX, its warm-up and matplotlib are preloaded, "
-        "and a learner's first `import flax` pays for flax instead.",
-    )
-    run_light_start_queue: int = Field(
-        3,
-        ge=0,
-        description="When at least this many learners wait for a Run kernel, new ones start without preloading "
-        "JAX and matplotlib (a start then costs a fraction of the CPU; the learner's first `import jax` takes "
-        "about a second instead), so a class arriving together gets output sooner. 0: always preload.",
+        description="Warm Run kernels (those the pool keeps ready) also import flax and optax (about 0.6 s of CPU "
+        "and tens of MiB per kernel). Off: they preload JAX, its warm-up and matplotlib, and a learner's first "
+        "`import flax` pays for flax instead. A kernel started while a learner waits preloads nothing (its first "
+        "output comes sooner, and a class arriving together shares the CPUs).",
     )
     run_kernel_ready_timeout_s: float = Field(
         180.0,
@@ -587,6 +591,12 @@ class Settings(BaseSettings):
     readiness_timeout_s: float = Field(
         5.0, gt=0, le=60, description="Seconds each /readyz check (database, sandbox) may take before it fails."
     )
+
+    def kernel_starts_at_once(self) -> int:
+        """``kernel_start_concurrency``, or (0) the CPUs this process may run on."""
+        if self.kernel_start_concurrency:
+            return self.kernel_start_concurrency
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
     def replica_name(self) -> str:
         """``replica_id``, or ``<hostname>:<hash of the data dir>``: the same after a restart (a PID is not),

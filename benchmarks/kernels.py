@@ -142,12 +142,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--set", action="append", default=[], metavar="JAXTUTOR_X=V", help="A server setting (repeatable)."
     )
+    parser.add_argument("--server-log", type=Path, help="With --class-of: keep the server's log at this path.")
     ns = parser.parse_args()
     if ns.class_of:
         from benchmarks.kernel_class import class_benchmark, report_class
 
         settings = dict(item.split("=", 1) for item in ns.set)
         cell = "jax" if ns.jax else "hi"
-        report_class(asyncio.run(class_benchmark(ns.class_of, ns.spread_s, ns.settle_s, cell, settings)))
+        report_class(asyncio.run(class_benchmark(ns.class_of, ns.spread_s, ns.settle_s, cell, settings, ns.server_log)))
     else:
         asyncio.run(main(ns.repeat, ns.runtime_dir))

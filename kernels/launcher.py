@@ -33,7 +33,7 @@ PRELOAD_LINES = [
     "jnp.sin(jnp.ones(2)) * 2.0, jax.random.normal(jax.random.key(0), (2,))); del _",
 ]
 
-#: First preload line of every kernel: copy the matplotlib font list that scripts/install.sh built into the
+#: Run by every kernel (light ones too): copy the matplotlib font list that scripts/install.sh built into the
 #: kernel environment (``share/jaxtutor-matplotlib``) to the kernel's private, writable MPLCONFIGDIR, so a
 #: first plot does not spend about a second scanning fonts.
 PRELOAD_MPL_CACHE = (
@@ -43,7 +43,7 @@ PRELOAD_MPL_CACHE = (
     "del _os, _sh, _sys, _p"
 )
 
-#: Preloaded by every kernel: ipykernel names each cell after a hash of its code, computed in pure Python
+#: Run by every kernel (light ones too): ipykernel names each cell after a hash of its code, computed in pure Python
 #: (murmur2, ~20 ms per 100 KB and more inside the sandbox). The grading bootstrap cell carries the harness's
 #: sources (~130 KB) and paid it on every grading. A checksum computed in C names cells just as well (one
 #: name per distinct code; still "<digits>.py", which ``app.templating`` names "your code" in tracebacks).
@@ -146,12 +146,13 @@ def kernel_argv(config: KernelConfig) -> list[str]:
         # completer, not jedi: jedi's first completion in a kernel took over 5 s of CPU (it analyses jax's
         # sources) where IPython's answers from the live namespace in milliseconds, names and attributes alike.
         argv.append("--IPCompleter.use_jedi=False")
+    # Every kernel, preloaded or light, names cells in C and has the font list (both cost next to nothing);
+    # ``preload`` adds the imports.
+    lines = [PRELOAD_CELL_NAMES, PRELOAD_MPL_CACHE]
     if config.preload:
-        lines = [PRELOAD_CELL_NAMES, PRELOAD_MPL_CACHE, *PRELOAD_LINES[:1]] + (
-            PRELOAD_LIBS if config.preload_libs else []
-        )
+        lines += [*PRELOAD_LINES[:1]] + (PRELOAD_LIBS if config.preload_libs else [])
         lines += [*PRELOAD_LINES[1:], PRELOAD_PLOTTING] if config.preload_warmup else []
-        argv.append("--IPKernelApp.exec_lines=" + json.dumps(lines))
+    argv.append("--IPKernelApp.exec_lines=" + json.dumps(lines))
     return argv
 
 

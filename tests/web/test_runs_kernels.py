@@ -239,16 +239,17 @@ class LightProvider(SlowProvider):
         return await super().acquire(owner=owner)
 
 
-async def test_kernels_start_light_while_a_class_waits(settings: Settings) -> None:
+async def test_kernels_started_for_waiting_learners_are_light(settings: Settings) -> None:
+    """A kernel started while its learner waits never preloads JAX (the provider hands out a warm one first):
+    measured, its first JAX output comes sooner and for less CPU than a preloaded start's."""
     settings.kernel_start_concurrency = 1
-    settings.run_light_start_queue = 2
     provider = LightProvider()
     provider.gate.clear()
     settings.kernel_ready_timeout_s = 1
     app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
     async with serve(app):
         clients = []
-        for i in range(4):
+        for i in range(3):
             make_user(app, f"u{i}")
             c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
             await login(c, f"u{i}")
@@ -258,11 +259,84 @@ async def test_kernels_start_light_while_a_class_waits(settings: Settings) -> No
             provider.gate.set()
             outs = await asyncio.gather(*(_follow(c, r.text) for c, r in zip(clients, starts, strict=True)))
             assert all("Done" in out for out in outs)
-            # The first was admitted before the others queued; the second with two waiting behind it: light.
-            assert provider.preloads == [True, False, True, True]
+            assert provider.preloads == [False, False, False]  # alone or queued
         finally:
             for c in clients:
                 await c.aclose()
+
+
+async def test_a_new_kernel_counts_as_starting_until_its_first_run_ends(settings: Settings) -> None:
+    """One start at a time: the second learner's kernel starts only once the first learner's first Run has
+    ended (its `import jax` is the larger part of the CPU a start costs), not as soon as the first kernel is up;
+    a later Run on the same kernel holds nothing."""
+    settings.kernel_start_concurrency = 1
+    settings.kernel_first_run_hold_s = 30
+    provider = SlowProvider()
+    app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
+    async with serve(app):
+        runs = app.state.runs
+        clients = []
+        for i in range(2):
+            make_user(app, f"u{i}")
+            c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+            await login(c, f"u{i}")
+            clients.append(c)
+        try:
+            first = await _run(clients[0], "SLEEP")  # the fake kernel sleeps until interrupted (or 5 s)
+            for _ in range(200):
+                if provider.kernels and provider.kernels[0].busy:
+                    break
+                await asyncio.sleep(0.01)
+            assert provider.kernels[0].busy and runs.gate.starting == 1
+            second = await _run(clients[1], "1")
+            await asyncio.sleep(0.2)
+            assert len(provider.kernels) == 1 and runs.gate.waiting() == 1  # waits for the first Run
+            r = await clients[0].post("/kernel/interrupt", data={"scope": "playground"}, headers=await htmx(clients[0]))
+            assert r.status_code == 200
+            await _follow(clients[0], first.text)
+            assert "Done" in await _follow(clients[1], second.text)
+            assert len(provider.kernels) == 2 and runs.gate.starting == 0
+            await _follow(clients[0], (await _run(clients[0], "SLEEP")).text)  # its own kernel, no start
+            assert runs.gate.starting == 0
+        finally:
+            for c in clients:
+                await c.aclose()
+
+
+async def test_a_first_run_holds_its_start_place_at_most_the_setting(settings: Settings) -> None:
+    """A learner whose first code runs long (training) does not hold up everyone's start beyond
+    ``kernel_first_run_hold_s``."""
+    settings.kernel_start_concurrency = 1
+    settings.kernel_first_run_hold_s = 0.1
+    provider = SlowProvider()
+    app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
+    async with serve(app):
+        runs = app.state.runs
+        make_user(app, "u0")
+        make_user(app, "u1")
+        a = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+        b = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+        try:
+            await login(a, "u0")
+            await login(b, "u1")
+            long = await _run(a, "SLEEP")
+            second = await _run(b, "1")
+            assert "Done" in await _follow(b, second.text)  # while the first still sleeps
+            assert provider.kernels[0].busy and runs.gate.starting == 0
+            await a.post("/kernel/interrupt", data={"scope": "playground"}, headers=await htmx(a))
+            await _follow(a, long.text)
+        finally:
+            await a.aclose()
+            await b.aclose()
+
+
+def test_kernel_starts_at_once_default_to_the_cpus(settings: Settings) -> None:
+    import os
+
+    settings.kernel_start_concurrency = 0
+    assert settings.kernel_starts_at_once() == len(os.sched_getaffinity(0))
+    settings.kernel_start_concurrency = 3
+    assert settings.kernel_starts_at_once() == 3
 
 
 async def test_warm_refills_wait_while_learners_arrive(settings: Settings) -> None:
@@ -298,3 +372,27 @@ def test_run_kernels_wait_longer_for_readiness_than_grading_kernels(settings: Se
     settings.run_kernel_ready_timeout_s = 123.0
     assert session_kernel_config(settings).ready_timeout_s == 123.0
     assert kernel_config(settings).ready_timeout_s == settings.kernel_ready_timeout_s
+
+
+async def test_a_kernel_whose_record_cannot_be_written_is_stopped_and_uncounted(settings: Settings) -> None:
+    """The database fails between the kernel's start and its record: the kernel is nobody's, so it is
+    released at once and its place under the cap freed (before, it ran until the server stopped)."""
+    from app.models import utcnow
+    from app.services.run.kernel_rows import KernelRecord
+    from app.services.run.session import KernelSession
+
+    class BrokenStore:
+        replica = "here"
+
+        def set_kernel(self, **_: Any) -> bool:
+            raise RuntimeError("database is locked")
+
+    provider = FakeProvider()
+    gate = KernelGate(limit=2, start_concurrency=1, queue_max=4)
+    keeper = SessionKernels(settings, provider, BrokenStore(), gate=gate)  # type: ignore[arg-type]
+    claim = KernelRecord(1, 7, "playground", "local", None, None, "here", "here", "r1", None, utcnow())
+    sess = KernelSession(user_id=7, scope="playground")
+    with pytest.raises(RuntimeError, match="database is locked"):
+        await keeper.kernel_for(sess, "r1", claim, lambda _text: None)
+    assert provider.released == provider.kernels and len(provider.kernels) == 1
+    assert gate.live == 0 and gate.starting == 0 and sess.kernel is None

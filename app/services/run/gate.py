@@ -7,8 +7,9 @@ goes through ``KernelGate.admit``:
 * at most ``limit`` Run kernels are alive or starting at once (``max_session_kernels``); a slot is held
   from admission until the kernel is released (``Slot.free``, idempotent), so the count is exact under
   bursts and races;
-* at most ``start_concurrency`` kernels start at once (``kernel_start_concurrency``): on a small machine
-  many simultaneous starts only make each one slower;
+* at most ``start_concurrency`` kernels start at once (``kernel_start_concurrency``, by default the CPUs):
+  a start and its first Run are CPU work, and many at once only make each one slower (a slot counts as
+  starting until ``Slot.started``, which the Run manager calls when the first Run on the kernel ends);
 * waiters are served in order and can read their position (``Ticket.position``: "your kernel is starting
   (position k)"); when the server is full the gate asks ``reclaim`` to stop the least recently used idle
   kernel (the run manager's choice) and gives its slot to the head of the queue.

@@ -26,6 +26,7 @@ import logging
 import secrets
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -76,7 +77,7 @@ class RunManager:
         self.store = None if engine is None else RunStore(engine, settings.replica_name())
         self.gate = KernelGate(
             limit=settings.max_session_kernels,
-            start_concurrency=settings.kernel_start_concurrency,
+            start_concurrency=settings.kernel_starts_at_once(),
             queue_max=settings.run_queue_max,
             reclaim=self._reclaim,
         )
@@ -275,7 +276,8 @@ class RunManager:
                     output_limit=self.settings.run_output_limit_chars,
                     on_output=recorder.add,
                 )
-                result = await kernel.execute(code, options)
+                with self._first_run(sess):
+                    result = await kernel.execute(code, options)
                 run.result = result
                 run.message = result.message
                 if run_status(result, self.settings.run_timeout_s) is RunStatus.INTERRUPTED:
@@ -304,6 +306,23 @@ class RunManager:
             if sess.current is run:
                 sess.current = None
             self.gate.wake()  # its kernel may be reclaimed now, for a learner waiting at a full gate
+
+    @contextlib.contextmanager
+    def _first_run(self, sess: KernelSession) -> Iterator[None]:
+        """Around a Run's code: a kernel started for this Run keeps its place among the starts
+        (``kernel_start_concurrency``) until the code ends, at most ``kernel_first_run_hold_s``. A class's first
+        cells (``import jax``) cost more CPU than the starts; on two cores, running a few at a time gets each
+        learner their output sooner than running them all at once, which only makes every one slow."""
+        slot = sess.slot
+        if slot is None or not slot.starting:  # the kernel was already there
+            yield
+            return
+        timer = asyncio.get_running_loop().call_later(self.settings.kernel_first_run_hold_s, slot.started)
+        try:
+            yield
+        finally:
+            timer.cancel()
+            slot.started()
 
     def get_run(self, *, user_id: int, run_id: str) -> Run | None:
         for (uid, _), sess in list(self.sessions.items()):

@@ -34,8 +34,9 @@ class KernelLike(Protocol):
 class KernelProvider(Protocol):
     """Where session kernels come from. ``owner`` identifies the learner (for per-user caps).
 
-    A provider with ``light_starts = True`` also takes ``acquire(owner=..., preload=False)``: a kernel without
-    JAX preloaded, which starts for a fraction of the CPU (the run manager asks for one under a queue).
+    A provider with ``light_starts = True`` also takes ``acquire(owner=..., preload=False)``: a warm kernel if
+    it has one, else a fresh kernel without JAX preloaded, which starts for a fraction of the CPU (the kernel
+    keeper always asks for that: a learner is waiting, and their first output comes sooner).
 
     A provider whose kernels outlive this server and may be used by every replica (the gateway) also has
     ``shared = True`` and ``attach``, ``detach``, ``discard`` and ``interrupt_remote`` (see
