@@ -56,6 +56,45 @@ def kernel_memory(handle: KernelHandle) -> tuple[float, float]:
     return sum(t[0] for t in totals) / 1024, sum(t[1] for t in totals) / 1024
 
 
+def _anon_mib(handle: KernelHandle) -> float:
+    """The kernel's own (anonymous) memory: what each further kernel adds whatever it shares."""
+    pid = handle.km.provisioner._cgroups.pids()[-1]  # type: ignore[union-attr]  # the kernel, inside bwrap
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss_Anon:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def run_kernel_memory(runtime_dir: str) -> list[tuple[str, str]]:
+    """Idle Run kernels as the server starts them (JAX, its warm-up and matplotlib.pyplot preloaded, no flax):
+    the server's warm pool (2) and one a learner took and ran a first JAX cell in, all alive together (PSS
+    shares the libraries' pages among them)."""
+    from app.config import Settings
+    from app.services.run.providers import session_kernel_config
+
+    settings = Settings(runtime_dir=Path(runtime_dir))
+    pool = KernelPool(session_kernel_config(settings), PoolLimits(warm_per_profile=2), warm_profiles=(Profile(),))
+    await pool.start()
+    try:
+        await pool.wait_warm(180)
+        used = await pool.acquire(Profile(), "bench")
+        await used.execute(JAX_CELL, ExecuteOptions(timeout=60))
+        await pool.wait_warm(180)
+        await asyncio.sleep(1.0)
+        warm = [h for hs in pool._warm.values() for h in hs]
+        pss = [kernel_memory(h)[1] for h in [*warm, used]]
+        anon = [_anon_mib(h) for h in [*warm, used]]
+    finally:
+        await pool.close()
+    return [
+        (
+            "idle Run kernel memory, JAX+pyplot",
+            f"PSS {', '.join(f'{p:.0f}' for p in pss)} MiB (2 warm, 1 used; 3 alive); own (anonymous) "
+            f"{', '.join(f'{a:.0f}' for a in anon)} MiB",
+        )
+    ]
+
+
 async def timed_start(config: KernelConfig) -> tuple[float, KernelHandle]:
     t = time.perf_counter()
     h = await start_kernel(config)
@@ -63,7 +102,7 @@ async def timed_start(config: KernelConfig) -> tuple[float, KernelHandle]:
 
 
 async def main(repeat: int, runtime_dir: str) -> None:
-    base = KernelConfig(runtime_dir=runtime_dir, python=str(REPO / ".venv" / "bin" / "python"), purpose="bench")
+    base = KernelConfig(runtime_dir=runtime_dir, purpose="bench")  # the kernel environment learners get
     rows: list[tuple[str, str]] = []
 
     async def cold(sandbox: bool, preload: bool) -> tuple[float, float]:
@@ -117,13 +156,16 @@ async def main(repeat: int, runtime_dir: str) -> None:
                 trips.sort()
                 rows.append(("execute round trip p50 / p90", f"{trips[15] * 1000:.1f} ms / {trips[27] * 1000:.1f} ms"))
                 rss, pss = kernel_memory(h)
-                rows.append(("idle kernel memory, JAX+flax+optax loaded", f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB"))
+                rows.append(
+                    ("idle kernel memory, JAX+flax+optax+pyplot", f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB (2 alive)")
+                )
                 fit = int(24 * 1024 // max(pss, 1))
                 rows.append(("idle preloaded kernels in 24 GiB (by PSS)", f"{fit} (at the 2 GiB cap: 12)"))
             await pool.release(h)
     finally:
         await pool.close()
     rows.insert(4, ("warm pool acquire to first JAX result", f"{statistics.median(acquires) * 1000:.0f} ms"))
+    rows += await run_kernel_memory(runtime_dir)
 
     width = max(len(r[0]) for r in rows)
     print(f"kernel benchmarks (median of {repeat})")

@@ -273,3 +273,24 @@ def test_only_run_kernels_answer_completion_with_ipythons_own_completer() -> Non
     settings = Settings()
     assert "--IPCompleter.use_jedi=False" in kernel_argv(kernel_config(settings, purpose="session"))
     assert "--IPCompleter.use_jedi=False" not in kernel_argv(kernel_config(settings))
+
+
+def test_preload_lines_by_kind_of_kernel() -> None:
+    """Light kernels import nothing but still name cells in C and get the font list; a warmed-up kernel ends
+    its preload by dropping the warm-up's compiled programs and trimming the heap (idle memory)."""
+    import dataclasses
+    import json
+
+    from app.config import Settings
+    from app.services.run.providers import session_kernel_config
+    from kernels.launcher import PRELOAD_CELL_NAMES, PRELOAD_MPL_CACHE, PRELOAD_SETTLE, kernel_argv
+
+    def lines(config: object) -> list[str]:
+        [arg] = [a for a in kernel_argv(config) if a.startswith("--IPKernelApp.exec_lines=")]  # type: ignore[arg-type]
+        return list(json.loads(arg.split("=", 1)[1]))
+
+    warm = session_kernel_config(Settings())
+    light = dataclasses.replace(warm, preload=False)
+    assert lines(light) == [PRELOAD_CELL_NAMES, PRELOAD_MPL_CACHE]
+    assert lines(warm)[:2] == [PRELOAD_CELL_NAMES, PRELOAD_MPL_CACHE] and lines(warm)[-1] == PRELOAD_SETTLE
+    assert PRELOAD_SETTLE not in lines(dataclasses.replace(warm, preload_warmup=False))
