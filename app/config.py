@@ -57,6 +57,27 @@ class SsoProvider(BaseModel):
         return self.display_name or self.name
 
 
+def usable_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """The CPUs this process may use: its affinity, lowered to a container's CPU quota (cgroup v2 ``cpu.max``
+    or v1 ``cpu.cfs_quota_us``; ``docker run --cpus 2`` on a 64-CPU host is 2), at least 1."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    quota = None
+    try:
+        text = (cgroup / "cpu.max").read_text().split()
+        if text and text[0] != "max":
+            quota = int(text[0]) / int(text[1])
+    except (OSError, ValueError, IndexError):
+        try:
+            q = int((cgroup / "cpu" / "cpu.cfs_quota_us").read_text())
+            if q > 0:
+                quota = q / int((cgroup / "cpu" / "cpu.cfs_period_us").read_text())
+        except (OSError, ValueError, ZeroDivisionError):
+            pass
+    if quota is not None:
+        cpus = min(cpus, max(1, round(quota)))
+    return max(1, cpus)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JAXTUTOR_", env_file=None, extra="ignore")
 
@@ -479,7 +500,8 @@ class Settings(BaseSettings):
         description="Run kernels started at once, each counted until its first Run ends (kernel_first_run_hold_s); "
         "more wait their turn and see their place in the queue. A start and a first `import jax` are CPU work, "
         "so more at once than the CPUs only makes every one slower (a class of 30 on 2 CPUs: median first output "
-        "6.6 s with 2 at once, 8.6 s with 3, 8.9 s with 4). 0: the number of CPUs this server may use.",
+        "6.6 s with 2 at once, 8.6 s with 3, 8.9 s with 4). 0: the CPUs this server may use (its container's CPU "
+        "quota included). With the Kernel Gateway the kernels run on its host: set it to that host's CPUs.",
     )
     kernel_first_run_hold_s: float = Field(
         5.0,
@@ -593,10 +615,8 @@ class Settings(BaseSettings):
     )
 
     def kernel_starts_at_once(self) -> int:
-        """``kernel_start_concurrency``, or (0) the CPUs this process may run on."""
-        if self.kernel_start_concurrency:
-            return self.kernel_start_concurrency
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        """``kernel_start_concurrency``, or (0) the CPUs this server may use."""
+        return self.kernel_start_concurrency or usable_cpus()
 
     def replica_name(self) -> str:
         """``replica_id``, or ``<hostname>:<hash of the data dir>``: the same after a restart (a PID is not),

@@ -62,7 +62,7 @@ PRELOAD_PLOTTING = "try:\n    import matplotlib.pyplot as _plt; del _plt\nexcept
 
 #: Last line of a warmed-up preload: the warm-up's compiled programs are dropped (a learner's first cell rarely
 #: has their shapes; what makes it fast, LLVM and JAX's lowering set up, stays) and the freed heap goes back to
-#: the system. Measured: an idle Run kernel's own memory 140 -> 108 MiB, its first JAX cell no slower.
+#: the system. Measured: an idle Run kernel's own memory about 140 -> 110 MiB, its first JAX cell no slower.
 PRELOAD_SETTLE = (
     "try:\n"
     "    import gc as _gc, ctypes as _ct\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -330,13 +331,28 @@ async def test_a_first_run_holds_its_start_place_at_most_the_setting(settings: S
             await b.aclose()
 
 
-def test_kernel_starts_at_once_default_to_the_cpus(settings: Settings) -> None:
+def test_kernel_starts_at_once_default_to_the_cpus(settings: Settings, tmp_path: Path) -> None:
     import os
 
+    from app.config import usable_cpus
+
     settings.kernel_start_concurrency = 0
-    assert settings.kernel_starts_at_once() == len(os.sched_getaffinity(0))
+    assert settings.kernel_starts_at_once() == usable_cpus() <= len(os.sched_getaffinity(0))
     settings.kernel_start_concurrency = 3
     assert settings.kernel_starts_at_once() == 3
+    # A container's CPU quota (docker run --cpus) lowers it: cgroup v2, then v1.
+    affinity = len(os.sched_getaffinity(0))
+    (tmp_path / "cpu.max").write_text("100000 100000\n")
+    assert usable_cpus(tmp_path) == 1
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert usable_cpus(tmp_path) == affinity
+    (tmp_path / "cpu.max").unlink()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("50000\n")
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert usable_cpus(tmp_path) == 1  # half a CPU: at least one start at a time
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
+    assert usable_cpus(tmp_path) == affinity
 
 
 async def test_warm_refills_wait_while_learners_arrive(settings: Settings) -> None:
