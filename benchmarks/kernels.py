@@ -34,16 +34,21 @@ from kernels.runtime import ExecuteOptions, KernelHandle  # noqa: E402
 JAX_CELL = "import jax.numpy as jnp; int(jnp.arange(10).sum())"
 
 
-def _mem_kib(pid: int) -> tuple[int, int]:
-    rss = pss = 0
+def _smaps_kib(pid: int, *keys: str) -> list[int]:
+    """The process's ``/proc/<pid>/smaps_rollup`` figures for ``keys`` (kB; 0 when unreadable)."""
+    found = dict.fromkeys(keys, 0)
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Rss:"):
-                rss = int(line.split()[1])
-            elif line.startswith("Pss:"):
-                pss = int(line.split()[1])
+            key, _, value = line.partition(":")
+            if key in found:
+                found[key] = int(value.split()[0])
     except OSError:
         pass
+    return [found[k] for k in keys]
+
+
+def _mem_kib(pid: int) -> tuple[int, int]:
+    rss, pss = _smaps_kib(pid, "Rss", "Pss")
     return rss, pss
 
 
@@ -59,10 +64,7 @@ def kernel_memory(handle: KernelHandle) -> tuple[float, float]:
 def _anon_mib(handle: KernelHandle) -> float:
     """The kernel's own (anonymous) memory: what each further kernel adds whatever it shares."""
     pid = handle.km.provisioner._cgroups.pids()[-1]  # type: ignore[union-attr]  # the kernel, inside bwrap
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss_Anon:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return _smaps_kib(pid, "Pss_Anon")[0] / 1024
 
 
 async def run_kernel_memory(runtime_dir: str) -> list[tuple[str, str]]:

@@ -38,6 +38,17 @@ async def _follow(client: httpx.AsyncClient, html: str, limit: int = 500) -> str
     raise AssertionError("run did not finish")
 
 
+async def _learners(app: FastAPI, n: int) -> list[httpx.AsyncClient]:
+    """``n`` learners (u0, u1, ...), each signed in on their own client; the caller closes them."""
+    clients = []
+    for i in range(n):
+        make_user(app, f"u{i}")
+        c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+        await login(c, f"u{i}")
+        clients.append(c)
+    return clients
+
+
 class SlowProvider(FakeProvider):
     """Kernel starts that wait for ``gate`` (set: instant); counts the kernels alive at once."""
 
@@ -149,12 +160,7 @@ async def test_waiting_learners_see_their_position_and_all_get_output(settings: 
     settings.kernel_ready_timeout_s = 1  # shutdown waits this long for a start that never ends (on failure)
     app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
     async with serve(app):
-        clients = []
-        for i in range(3):
-            make_user(app, f"u{i}")
-            c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
-            await login(c, f"u{i}")
-            clients.append(c)
+        clients = await _learners(app, 3)
         try:
             starts = [await _run(c, "1") for c in clients]
             assert all(r.status_code == 200 for r in starts)
@@ -181,12 +187,7 @@ async def test_a_burst_never_exceeds_the_caps(settings: Settings) -> None:
     provider = SlowProvider()
     app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
     async with serve(app):
-        clients = []
-        for i in range(8):
-            make_user(app, f"u{i}")
-            c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
-            await login(c, f"u{i}")
-            clients.append(c)
+        clients = await _learners(app, 8)
         try:
 
             async def learner(c: httpx.AsyncClient) -> str:
@@ -249,12 +250,7 @@ async def test_kernels_started_for_waiting_learners_are_light(settings: Settings
     settings.kernel_ready_timeout_s = 1
     app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
     async with serve(app):
-        clients = []
-        for i in range(3):
-            make_user(app, f"u{i}")
-            c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
-            await login(c, f"u{i}")
-            clients.append(c)
+        clients = await _learners(app, 3)
         try:
             starts = [await _run(c, "1") for c in clients]
             provider.gate.set()
@@ -276,12 +272,7 @@ async def test_a_new_kernel_counts_as_starting_until_its_first_run_ends(settings
     app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
     async with serve(app):
         runs = app.state.runs
-        clients = []
-        for i in range(2):
-            make_user(app, f"u{i}")
-            c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
-            await login(c, f"u{i}")
-            clients.append(c)
+        clients = await _learners(app, 2)
         try:
             first = await _run(clients[0], "SLEEP")  # the fake kernel sleeps until interrupted (or 5 s)
             for _ in range(200):
@@ -313,13 +304,8 @@ async def test_a_first_run_holds_its_start_place_at_most_the_setting(settings: S
     app = create_app(settings, grader=FakeGrader(), kernel_provider=provider)
     async with serve(app):
         runs = app.state.runs
-        make_user(app, "u0")
-        make_user(app, "u1")
-        a = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
-        b = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+        a, b = await _learners(app, 2)
         try:
-            await login(a, "u0")
-            await login(b, "u1")
             long = await _run(a, "SLEEP")
             second = await _run(b, "1")
             assert "Done" in await _follow(b, second.text)  # while the first still sleeps

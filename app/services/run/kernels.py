@@ -182,18 +182,14 @@ class SessionKernels:
                 kernel_id=tag,
                 session_id=getattr(kernel, "session_id", None) if self.shared else None,
             )
-        except BaseException:  # the database failed: the kernel is nobody's, so it goes now
+            if not recorded_now:  # the learner restarted their kernel (elsewhere) while this one was starting
+                raise RuntimeError("your kernel was restarted meanwhile; run your code again")
+        except BaseException:  # restarted, or the database failed: the kernel is nobody's, so it goes now
             try:
                 await self.provider.release(kernel)
             finally:
                 slot.free()
             raise
-        if not recorded_now:  # the learner restarted their kernel (elsewhere) while this one was starting
-            try:
-                await self.provider.release(kernel)
-            finally:
-                slot.free()
-            raise RuntimeError("your kernel was restarted meanwhile; run your code again")
         held.kernel, held.tag, held.slot = kernel, tag, slot
         return kernel
 
